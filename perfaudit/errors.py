@@ -1,0 +1,27 @@
+"""perfaudit's error hierarchy; the CLI maps each class to a documented exit code."""
+
+from __future__ import annotations
+
+
+class PerfAuditError(Exception):
+    """Base class of every error perfaudit reports as a one-line message."""
+
+    exit_code = 2
+
+
+class ConfigError(PerfAuditError):
+    """The command line or the perfaudit configuration is invalid (exit 2)."""
+
+    exit_code = 2
+
+
+class ProjectError(PerfAuditError):
+    """The audited Django project failed to boot or a view raised (exit 3)."""
+
+    exit_code = 3
+
+
+class GateFailed(PerfAuditError):
+    """A gate failed: findings, a query budget or the baseline (exit 1)."""
+
+    exit_code = 1

@@ -1,0 +1,100 @@
+"""Request parsing, JSON responses and access checks shared by both twins."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import urlencode
+
+from shopdemo.shop.serializers import render
+
+PAGE_SIZE = 20
+MAX_QUERY_LENGTH = 100
+
+View = Callable[..., HttpResponse]
+
+
+class BadRequest(Exception):
+    """A request parameter is invalid; the message is shown to the client with a 400."""
+
+
+def json_response(data: Any, status: int = 200) -> HttpResponse:
+    return HttpResponse(render(data), status=status, content_type="application/json")
+
+
+def error_response(message: str, status: int) -> HttpResponse:
+    return json_response({"error": message}, status=status)
+
+
+def parse_page(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise BadRequest(f"page must be a positive integer, got {raw!r}.")
+    return int(raw)
+
+
+def parse_search(request: HttpRequest) -> str:
+    q = request.GET.get("q", "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise BadRequest(f"q must be at most {MAX_QUERY_LENGTH} characters.")
+    return q
+
+
+def parse_category(request: HttpRequest) -> int | None:
+    raw = request.GET.get("category", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise BadRequest(f"category must be a category id, got {raw!r}.")
+    return int(raw)
+
+
+def page_url(request: HttpRequest, **params: Any) -> str:
+    """The current path with some query parameters replaced (None removes one)."""
+    query = {k: v for k, v in request.GET.items()}
+    for key, value in params.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return f"{request.path}?{urlencode(sorted(query.items()))}" if query else request.path
+
+
+def json_errors(view: View) -> View:
+    """Turn :class:`BadRequest` into a 400 with a JSON body."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except BadRequest as exc:
+            return error_response(str(exc), 400)
+
+    return wrapper
+
+
+def login_required(view: View) -> View:
+    """401 with a JSON body for anonymous requests."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return error_response("Authentication required: log in as a customer.", 401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_required(view: View) -> View:
+    """403 with a JSON body for anyone who is not staff, anonymous included."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not (request.user.is_authenticated and request.user.is_staff):
+            return error_response("Staff only: log in as a staff user.", 403)
+        return view(request, *args, **kwargs)
+
+    return wrapper

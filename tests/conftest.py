@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from tests.services import is_ci, is_listening
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A DATABASE_URL pointing at a dead server would fail every test with a long traceback.
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        if not is_listening(parts.hostname or "127.0.0.1", parts.port or 5432):
+            message = f"PostgreSQL is not reachable at {parts.hostname}:{parts.port or 5432}"
+            if is_ci():
+                pytest.exit(f"{message}; CI needs it.", returncode=1)
+            pytest.exit(f"{message}; start it or unset DATABASE_URL to use SQLite.", returncode=1)
+
+
+@pytest.fixture
+def shop(db: None):  # type: ignore[no-untyped-def]
+    """A small seeded shop: 60 products, 8 customers, 150 orders (seed 7)."""
+    from shopdemo.shop.seeding import seed_shop
+
+    return seed_shop(products=60, customers=8, orders=150, seed=7)
+
+
+@pytest.fixture
+def client_as(db: None) -> Callable[[str | None], Client]:
+    """A test client logged in as the given username (None: anonymous)."""
+    from django.contrib.auth import get_user_model
+
+    def make(username: str | None) -> Client:
+        client = Client()
+        if username is not None:
+            client.force_login(get_user_model().objects.get(username=username))
+        return client
+
+    return make
