@@ -1,0 +1,113 @@
+"""The frozen dataclasses that carry data between perfaudit's layers.
+
+capture produces :class:`CapturedQuery` (with its :class:`CallSite` and, when the ORM frame
+shows it, a :class:`Trigger`); detect turns a request's queries into :class:`Finding`; replay
+wraps one request into a :class:`RequestAudit`. Plain dicts exist only in ``report``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """Where user code issued a query: the first frame outside Django, site-packages, perfaudit."""
+
+    file: str  # relative to the project root when inside it
+    line: int
+    function: str
+    template: str | None = None  # template name when the query ran while a template rendered
+    template_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """The ORM access that issued a query, read from the ORM frame on the stack.
+
+    kind is one of:
+      ``forward``           FK or one-to-one read from the owning side (review.author)
+      ``reverse_one_to_one`` reverse one-to-one (user.customer)
+      ``reverse_fk``        reverse FK manager iterated (product.reviews.all())
+      ``m2m``               many-to-many manager iterated (product.tags.all())
+      ``related_count``     a related manager's count()
+      ``related_exists``    a related manager's exists()
+      ``related_filter``    a related manager's filter()/exclude()/order_by(): bypasses a prefetch
+      ``deferred``          a deferred field loaded on access (only()/defer())
+      ``queryset``          a hand-written query with no relation access on the stack
+    """
+
+    kind: str
+    model: str  # "app_label.Model" that owns the accessed attribute
+    field: str  # the attribute accessed: "author", "tags", "reviews", "description"
+    target: str = ""  # "app_label.Model" the relation points to ("" for deferred/queryset)
+
+
+@dataclass(frozen=True)
+class CapturedQuery:
+    """One executed SQL statement."""
+
+    sql: str
+    params: tuple[object, ...] | None
+    duration_ms: float
+    alias: str
+    callsite: CallSite | None
+    trigger: Trigger | None = None
+    is_framework: bool = False  # issued by middleware/authentication (session, user lookups)
+    many: bool = False  # executemany()
+
+
+@dataclass(frozen=True)
+class EagerLoad:
+    """A select_related/prefetch_related path and whether its related objects were read."""
+
+    model: str
+    path: str
+    kind: str  # "select_related" | "prefetch_related"
+    callsite: CallSite | None
+    was_read: bool
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem found in one request's queries."""
+
+    kind: str  # "n_plus_one" | "duplicate" | "unused_eager_load"
+    fingerprint: str
+    count: int
+    table: str | None
+    model: str | None
+    field: str | None  # may be a nested path: "author__user"
+    suggestion: str
+    callsite: CallSite | None
+    sample_sql: str
+    is_best_effort: bool = False  # unused_eager_load is a heuristic
+
+
+@dataclass(frozen=True)
+class RequestAudit:
+    """One replayed request: its response, its queries and what detect found in them."""
+
+    name: str
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+    queries: tuple[CapturedQuery, ...]
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None  # "ExceptionType: message" when the view raised
+    user: str | None = None
+    body: bytes = field(default=b"", repr=False, compare=False)
+
+    @property
+    def query_count(self) -> int:
+        return len(self.queries)
+
+    @property
+    def view_query_count(self) -> int:
+        """Queries the view itself issued, without middleware/authentication ones."""
+        return sum(1 for q in self.queries if not q.is_framework)
+
+    @property
+    def sql_ms(self) -> float:
+        return sum(q.duration_ms for q in self.queries)
