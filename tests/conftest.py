@@ -23,6 +23,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             pytest.exit(f"{message}; start it or unset DATABASE_URL to use SQLite.", returncode=1)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """Give server databases a per-process test name, so concurrent runs never drop each other's."""
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        if db["ENGINE"].endswith("sqlite3"):
+            continue
+        test = db.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{os.getpid()}"
+
+
 @pytest.fixture
 def shop(db: None):  # type: ignore[no-untyped-def]
     """A small seeded shop: 60 products, 8 customers, 150 orders (seed 7)."""
