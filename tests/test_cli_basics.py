@@ -40,5 +40,7 @@ def test_help_and_version_need_no_django_settings() -> None:
         assert result.stderr == ""
     # Importing the CLI must not import Django at all.
     code = "import sys, perfaudit.cli; print('django' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"

@@ -54,7 +54,7 @@ def parse_category(request: HttpRequest) -> int | None:
 
 def page_url(request: HttpRequest, **params: Any) -> str:
     """The current path with some query parameters replaced (None removes one)."""
-    query = {k: v for k, v in request.GET.items()}
+    query: dict[str, str] = {key: str(value) for key, value in request.GET.items()}
     for key, value in params.items():
         if value is None:
             query.pop(key, None)

@@ -149,8 +149,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             units_by_product[item.product_id] += item.quantity
             revenue_by_product[item.product_id] += line
             names[item.product_id] = item.product.name
-    ranked = sorted(units_by_product, key=lambda pk: (-units_by_product[pk], -revenue_by_product[pk], pk))
-    top = [(pk, names[pk], units_by_product[pk], revenue_by_product[pk]) for pk in ranked[:TOP_PRODUCTS]]
+    ranked = sorted(
+        units_by_product, key=lambda pk: (-units_by_product[pk], -revenue_by_product[pk], pk)
+    )
+    top = [
+        (pk, names[pk], units_by_product[pk], revenue_by_product[pk])
+        for pk in ranked[:TOP_PRODUCTS]
+    ]
 
     ratings = []
     review_total = 0

@@ -24,24 +24,91 @@ DEMO_PASSWORD = "shopdemo"
 BATCH = 2000
 
 CATEGORIES = [
-    "Audio", "Books", "Cameras", "Furniture", "Garden", "Kitchen",
-    "Lighting", "Outdoor", "Office", "Sports", "Toys", "Travel",
+    "Audio",
+    "Books",
+    "Cameras",
+    "Furniture",
+    "Garden",
+    "Kitchen",
+    "Lighting",
+    "Outdoor",
+    "Office",
+    "Sports",
+    "Toys",
+    "Travel",
 ]
 TAGS = [
-    "bestseller", "bundle", "clearance", "eco", "exclusive", "fragile", "gift", "handmade",
-    "imported", "limited", "new", "oversized", "premium", "refurbished", "sale", "seasonal",
-    "smart", "vintage", "waterproof", "wireless",
+    "bestseller",
+    "bundle",
+    "clearance",
+    "eco",
+    "exclusive",
+    "fragile",
+    "gift",
+    "handmade",
+    "imported",
+    "limited",
+    "new",
+    "oversized",
+    "premium",
+    "refurbished",
+    "sale",
+    "seasonal",
+    "smart",
+    "vintage",
+    "waterproof",
+    "wireless",
 ]
 ADJECTIVES = [
-    "Compact", "Deluxe", "Ergonomic", "Foldable", "Heavy-Duty", "Lightweight", "Modular",
-    "Portable", "Rustic", "Sleek", "Solid", "Vintage", "Wireless", "Classic", "Smart",
+    "Compact",
+    "Deluxe",
+    "Ergonomic",
+    "Foldable",
+    "Heavy-Duty",
+    "Lightweight",
+    "Modular",
+    "Portable",
+    "Rustic",
+    "Sleek",
+    "Solid",
+    "Vintage",
+    "Wireless",
+    "Classic",
+    "Smart",
 ]
 MATERIALS = ["Oak", "Steel", "Bamboo", "Leather", "Cotton", "Glass", "Aluminium", "Ceramic", "Wool"]
 NOUNS = [
-    "Chair", "Lamp", "Speaker", "Backpack", "Kettle", "Desk", "Tent", "Camera", "Notebook",
-    "Headphones", "Planter", "Bottle", "Blanket", "Clock", "Bicycle", "Mug", "Shelf", "Drone",
+    "Chair",
+    "Lamp",
+    "Speaker",
+    "Backpack",
+    "Kettle",
+    "Desk",
+    "Tent",
+    "Camera",
+    "Notebook",
+    "Headphones",
+    "Planter",
+    "Bottle",
+    "Blanket",
+    "Clock",
+    "Bicycle",
+    "Mug",
+    "Shelf",
+    "Drone",
 ]
-FIRST_NAMES = ["Ada", "Björn", "Chloé", "Dmitri", "Emeka", "Fatima", "Grace", "Hiro", "Inès", "Jonas"]
+FIRST_NAMES = [
+    "Ada",
+    "Björn",
+    "Chloé",
+    "Dmitri",
+    "Emeka",
+    "Fatima",
+    "Grace",
+    "Hiro",
+    "Inès",
+    "Jonas",
+]
 LAST_NAMES = ["Adeyemi", "Berg", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hansen", "Ito"]
 CITIES = ["Amsterdam", "Berlin", "Lisbon", "Lyon", "Oslo", "Porto", "Utrecht", "Vienna"]
 STATUSES = [s for s, _ in Order.Status.choices]
@@ -163,7 +230,9 @@ def seed_shop(
                             product=product,
                             author=rng.choice(customer_objs),
                             rating=rng.choices(range(1, 6), RATING_WEIGHTS)[0],
-                            title=rng.choice(["Great", "Okay", "Disappointing", "Love it", "Solid"]),
+                            title=rng.choice(
+                                ["Great", "Okay", "Disappointing", "Love it", "Solid"]
+                            ),
                             body=" ".join(rng.choices(ADJECTIVES + NOUNS, k=20)).lower(),
                             created_at=EPOCH + dt.timedelta(minutes=rng.randrange(180 * 24 * 60)),
                         )

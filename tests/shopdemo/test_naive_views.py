@@ -97,14 +97,14 @@ def test_product_list_filters_by_search_and_category(shop, client_as) -> None:
     ],
     ids=["page-zero", "page-not-a-number", "page-out-of-range", "category-not-an-id", "q-too-long"],
 )
-def test_product_list_rejects_bad_parameters_with_json(shop, client_as, query, status, error) -> None:
+def test_product_list_rejects_bad_parameters_with_json(
+    shop, client_as, query, status, error
+) -> None:
     assert get_json(client_as(None), f"/api/naive/products/?{query}", status) == {"error": error}
 
 
 def test_product_detail_carries_attributes_and_latest_reviews(shop, client_as) -> None:
-    product = (
-        Product.objects.filter(is_active=True, reviews__isnull=False).order_by("-id").first()
-    )
+    product = Product.objects.filter(is_active=True, reviews__isnull=False).order_by("-id").first()
     body = get_json(client_as(None), f"/api/naive/products/{product.pk}/")
     assert set(body) == SUMMARY_KEYS | {"description", "attributes", "created_at", "reviews"}
     assert body["attributes"] == product.attributes
@@ -144,9 +144,7 @@ def test_customer_sees_only_own_orders_newest_first(shop, client_as) -> None:
         if not body["next"]:
             break
         page += 1
-    expected = list(
-        customer.orders.order_by("-created_at", "-id").values_list("id", flat=True)
-    )
+    expected = list(customer.orders.order_by("-created_at", "-id").values_list("id", flat=True))
     assert ids == expected
     assert len(expected) > 20  # the walk crossed a page boundary
 

@@ -19,7 +19,13 @@ from shopdemo.service_urls import parse_database_url, parse_redis_url
         ),
         (
             "postgresql://me:p%40ss@db.internal/shop?sslmode=require",
-            {"NAME": "shop", "USER": "me", "PASSWORD": "p@ss", "PORT": "", "OPTIONS": {"sslmode": "require"}},
+            {
+                "NAME": "shop",
+                "USER": "me",
+                "PASSWORD": "p@ss",
+                "PORT": "",
+                "OPTIONS": {"sslmode": "require"},
+            },
         ),
     ],
     ids=["postgres-scheme", "postgresql-scheme-with-password-and-options"],

@@ -27,9 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--customers", type=non_negative, default=50)
         parser.add_argument("--orders", type=non_negative, default=1000)
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument(
-            "--flush", action="store_true", help="Delete existing shop data first."
-        )
+        parser.add_argument("--flush", action="store_true", help="Delete existing shop data first.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if Product.objects.exists():
