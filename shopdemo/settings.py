@@ -1,4 +1,4 @@
-"""shopdemo settings: SQLite and local memory cache unless DATABASE_URL or REDIS_URL say otherwise."""
+"""shopdemo settings: SQLite and local-memory cache unless DATABASE_URL/REDIS_URL say otherwise."""
 
 from __future__ import annotations
 
