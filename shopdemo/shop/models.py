@@ -36,6 +36,22 @@ class Product(models.Model):
     # Large by design (specs, dimensions, marketing copy): list views must not load it.
     attributes = models.JSONField(default=dict, blank=True)
 
+    class Meta:
+        indexes = [
+            # The product list: active products by (name, id), optionally within one category;
+            # partial, because inactive products are never listed.
+            models.Index(
+                fields=["name", "id"],
+                name="product_active_name_idx",
+                condition=models.Q(is_active=True),
+            ),
+            models.Index(
+                fields=["category", "name", "id"],
+                name="product_cat_name_idx",
+                condition=models.Q(is_active=True),
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.name
 
@@ -62,6 +78,8 @@ class Review(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        # A product page's latest reviews, and its per-product count and sum.
+        indexes = [models.Index(fields=["product", "-created_at", "-id"], name="review_latest_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"
@@ -83,6 +101,14 @@ class Order(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField()
+
+    class Meta:
+        # Keyset pagination of a customer's orders by (created_at, id) descending.
+        indexes = [
+            models.Index(
+                fields=["customer", "-created_at", "-id"], name="order_customer_keyset_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Order #{self.pk}"

@@ -1,7 +1,211 @@
-"""The optimized twins. Placeholder until the optimized-views issue: serves the naive views."""
+"""The optimized twins: the same JSON bodies as :mod:`shopdemo.shop.naive`, at the query floor.
+
+Each endpoint is split in two: a ``*_body`` function that builds the response body as bytes
+(the unit a cache can wrap) and a thin view that adds the access checks and the response.
+Queries are built in :mod:`shopdemo.shop.queries`, cursors in :mod:`shopdemo.shop.cursor`.
+"""
 
 from __future__ import annotations
 
-from shopdemo.shop.naive import dashboard, order_detail, order_list, product_detail, product_list
+from functools import wraps
+from typing import Any
 
-__all__ = ["dashboard", "order_detail", "order_list", "product_detail", "product_list"]
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_GET
+
+from shopdemo.shop import queries, serializers
+from shopdemo.shop.cursor import Cursor, CursorError, decode_cursor, encode_cursor
+from shopdemo.shop.http import (
+    PAGE_SIZE,
+    BadRequest,
+    View,
+    error_response,
+    json_errors,
+    login_required,
+    page_url,
+    parse_category,
+    parse_page,
+    parse_search,
+    staff_required,
+)
+from shopdemo.shop.models import Order
+
+
+class NotFound(Exception):
+    """The requested object or page does not exist; the message is shown with a 404."""
+
+
+def json_not_found(view: View) -> View:
+    """Turn :class:`NotFound` into a 404 with a JSON body."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            return error_response(str(exc), 404)
+
+    return wrapper
+
+
+def body_response(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json")
+
+
+def user_id(request: HttpRequest) -> int:
+    # Views that call this are behind login_required, so the user is a saved User.
+    pk = request.user.pk
+    assert pk is not None
+    return int(pk)
+
+
+def parse_cursor(request: HttpRequest) -> Cursor | None:
+    token = request.GET.get("cursor")
+    if token is None:
+        return None
+    if "page" in request.GET:
+        raise BadRequest("Give either cursor or page, not both.")
+    try:
+        return decode_cursor(token)
+    except CursorError as exc:
+        raise BadRequest(str(exc)) from None
+
+
+def cursor_url(request: HttpRequest, order: Order, *, is_backward: bool) -> str:
+    cursor = Cursor(created_at=order.created_at, pk=order.pk, is_backward=is_backward)
+    return page_url(request, cursor=encode_cursor(cursor), page=None)
+
+
+def product_list_body(request: HttpRequest) -> bytes:
+    number, q, category_id = parse_page(request), parse_search(request), parse_category(request)
+    try:
+        page = queries.fetch_product_page(
+            search=q, category_id=category_id, number=number, size=PAGE_SIZE
+        )
+    except queries.PageNotFound:
+        raise NotFound(f"Page {number} does not exist.") from None
+    results = [
+        serializers.product_summary(
+            row.product, review_count=row.review_count, rating_sum=row.rating_sum
+        )
+        for row in page.rows
+    ]
+    return serializers.render(
+        serializers.counted_page(
+            results,
+            count=page.count,
+            next_url=page_url(request, page=number + 1) if page.has_next else None,
+            previous_url=page_url(request, page=number - 1) if page.has_previous else None,
+        )
+    )
+
+
+def product_detail_body(pk: int) -> bytes:
+    detail = queries.fetch_product_detail(pk)
+    if detail is None:
+        raise NotFound(f"Product {pk} does not exist.")
+    row = detail.row
+    return serializers.render(
+        serializers.product_detail(
+            row.product,
+            review_count=row.review_count,
+            rating_sum=row.rating_sum,
+            reviews=detail.latest_reviews,
+        )
+    )
+
+
+def order_json(row: queries.OrderRow) -> serializers.JSON:
+    return serializers.order(row.order, items=row.items, item_count=row.item_count, total=row.total)
+
+
+def order_list_body(request: HttpRequest) -> bytes:
+    cursor = parse_cursor(request)
+    number = 1 if cursor is not None else parse_page(request)
+    try:
+        page = queries.fetch_order_page(
+            user_id(request), cursor=cursor, number=number, size=PAGE_SIZE
+        )
+    except queries.PageNotFound:
+        raise NotFound(f"Page {number} does not exist.") from None
+    # Links are cursors in both directions, also from a ?page=N request: clients follow them
+    # as opaque URLs, and they stay correct when orders are added between requests.
+    first, last = (page.rows[0].order, page.rows[-1].order) if page.rows else (None, None)
+    next_url = previous_url = None
+    if page.has_next and last is not None:
+        next_url = cursor_url(request, last, is_backward=False)
+    if page.has_previous and first is not None:
+        previous_url = cursor_url(request, first, is_backward=True)
+    results = [order_json(row) for row in page.rows]
+    return serializers.render(
+        serializers.page(results, next_url=next_url, previous_url=previous_url)
+    )
+
+
+def order_detail_body(request: HttpRequest, pk: int) -> bytes:
+    row = queries.fetch_order(user_id(request), pk)
+    if row is None:
+        # Another customer's order is indistinguishable from a missing one.
+        raise NotFound(f"Order {pk} does not exist.")
+    return serializers.render(order_json(row))
+
+
+def dashboard_body() -> bytes:
+    data = queries.fetch_dashboard()
+    return serializers.render(
+        serializers.dashboard(
+            totals=data.totals,
+            top_products=data.top_products,
+            revenue_by_day=data.revenue_by_day,
+            rating_by_category=data.rating_by_category,
+        )
+    )
+
+
+@require_GET
+@json_errors
+@json_not_found
+def product_list(request: HttpRequest) -> HttpResponse:
+    return body_response(product_list_body(request))
+
+
+@require_GET
+@json_not_found
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return body_response(product_detail_body(pk))
+
+
+@require_GET
+@login_required
+@json_errors
+@json_not_found
+def order_list(request: HttpRequest) -> HttpResponse:
+    return body_response(order_list_body(request))
+
+
+@require_GET
+@login_required
+@json_not_found
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return body_response(order_detail_body(request, pk))
+
+
+@require_GET
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return body_response(dashboard_body())
+
+
+__all__ = [
+    "NotFound",
+    "dashboard",
+    "dashboard_body",
+    "order_detail",
+    "order_detail_body",
+    "order_list",
+    "order_list_body",
+    "product_detail",
+    "product_detail_body",
+    "product_list",
+    "product_list_body",
+]
