@@ -1,0 +1,187 @@
+"""Boot the audited Django project on a throwaway test database, and always destroy it.
+
+:func:`configure_django` imports the settings module and runs ``django.setup()``.
+:func:`test_databases` creates a test database per alias with Django's own machinery
+(``connection.creation.create_test_db``: migrations included), runs the setup callable and
+fixtures, and destroys every database it created on exit, on errors and on Ctrl-C alike. The
+configured databases are never opened: only their test twins, under names unique to this process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from perfaudit.errors import ConfigError, ProjectError
+
+
+@dataclass(frozen=True)
+class BootedProject:
+    """A project running on its test databases, with what its setup callable returned."""
+
+    settings: str
+    vendor: str
+    database_names: tuple[tuple[str, str], ...]  # (alias, test database name)
+    setup_values: Mapping[str, object] = field(default_factory=dict)
+
+
+def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> None:
+    """Import ``settings_module`` (``pythonpath`` first on sys.path) and set Django up.
+
+    Raises ConfigError when the module does not exist and ProjectError when it fails to import
+    or when Django's setup fails (a broken app, a bad setting).
+    """
+    for directory in (*reversed(pythonpath), os.getcwd()):
+        path = os.path.abspath(directory)
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    from django.conf import settings
+
+    if settings.configured:
+        configured = getattr(settings, "SETTINGS_MODULE", None)
+        if configured != settings_module:
+            raise ConfigError(
+                f"Django is already configured with {configured!r} in this process; "
+                f"run perfaudit in a new process to scan {settings_module!r}."
+            )
+        return
+    try:
+        importlib.import_module(settings_module)
+    except ModuleNotFoundError as exc:
+        if exc.name and settings_module.startswith(exc.name):
+            raise ConfigError(
+                f"Settings module {settings_module!r} cannot be found (no module {exc.name!r}); "
+                "pass --settings MODULE or --pythonpath DIR."
+            ) from None
+        raise ProjectError(_failed(f"Importing settings {settings_module!r}", exc)) from exc
+    except Exception as exc:
+        raise ProjectError(_failed(f"Importing settings {settings_module!r}", exc)) from exc
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    import django
+
+    try:
+        django.setup()
+    except Exception as exc:
+        raise ProjectError(_failed("django.setup()", exc)) from exc
+
+
+@contextmanager
+def test_databases(
+    *, setup: str | None = None, fixtures: tuple[str, ...] = (), scale: int = 100
+) -> Iterator[BootedProject]:
+    """Create, migrate and seed a test database per alias; destroy them all on the way out."""
+    from django.conf import settings
+    from django.db import connections
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    created: list[tuple[Any, str]] = []
+    saved_test_names: list[tuple[dict[str, Any], object]] = []
+    has_environment = False
+    try:
+        try:
+            setup_test_environment()
+            has_environment = True
+        except RuntimeError:
+            pass  # a test runner (pytest-django) already set the test environment up
+        for alias in connections:
+            connection = connections[alias]
+            test_settings = connection.settings_dict.setdefault("TEST", {})
+            saved_test_names.append((test_settings, test_settings.get("NAME")))
+            test_settings["NAME"] = _unique_test_name(connection)
+            old_name = connection.settings_dict["NAME"]
+            try:
+                connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+            except Exception as exc:
+                raise ProjectError(
+                    _failed(f"Creating the test database for {alias!r}", exc)
+                ) from exc
+            finally:
+                if connection.settings_dict["NAME"] != old_name:
+                    created.append((connection, old_name))
+        values = _run_setup(setup, fixtures, scale)
+        yield BootedProject(
+            settings=str(settings.SETTINGS_MODULE),
+            vendor=connections["default"].vendor,
+            database_names=tuple((c.alias, str(c.settings_dict["NAME"])) for c, _ in created),
+            setup_values=values,
+        )
+    finally:
+        for connection, old_name in reversed(created):
+            connection.creation.destroy_test_db(old_name, verbosity=0)
+        for test_settings, name in saved_test_names:
+            test_settings["NAME"] = name
+        if has_environment:
+            teardown_test_environment()
+
+
+def _unique_test_name(connection: Any) -> str | None:
+    """A test database name no other process uses: never the configured one, never a shared one.
+
+    SQLite's default test database lives in memory, private to this process already.
+    """
+    test_name = connection.settings_dict["TEST"].get("NAME")
+    suffix = f"perfaudit_{os.getpid()}"
+    if connection.vendor == "sqlite":
+        if not test_name or connection.is_in_memory_db(test_name):
+            return test_name  # type: ignore[no-any-return]
+        return f"{test_name}.{suffix}"
+    base = test_name or f"test_{connection.settings_dict['NAME']}"
+    # PostgreSQL cuts identifiers at 63 bytes; keep the unique suffix whole.
+    return f"{base[: 62 - len(suffix)]}_{suffix}"
+
+
+def _run_setup(setup: str | None, fixtures: tuple[str, ...], scale: int) -> Mapping[str, object]:
+    from django.core.management import call_command
+
+    if fixtures:
+        try:
+            call_command("loaddata", *fixtures, verbosity=0)
+        except Exception as exc:
+            raise ProjectError(_failed(f"Loading fixtures {', '.join(fixtures)}", exc)) from exc
+    if setup is None:
+        return {}
+    function = load_callable(setup)
+    try:
+        accepts_scale = "scale" in inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        accepts_scale = False
+    try:
+        values = function(scale=scale) if accepts_scale else function()
+    except Exception as exc:
+        raise ProjectError(_failed(f"The setup callable {setup!r}", exc)) from exc
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise ProjectError(
+            f"The setup callable {setup!r} returned {type(values).__name__}; "
+            "it must return a mapping (or None)."
+        )
+    return dict(values)
+
+
+def load_callable(spec: str) -> Any:
+    """Import ``MODULE:FUNCTION``; ConfigError when either does not exist."""
+    module_name, _, attribute = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name and module_name.startswith(exc.name):
+            raise ConfigError(f"setup: module {module_name!r} cannot be found.") from None
+        raise ProjectError(_failed(f"Importing {module_name!r}", exc)) from exc
+    except Exception as exc:
+        raise ProjectError(_failed(f"Importing {module_name!r}", exc)) from exc
+    function = getattr(module, attribute, None)
+    if not callable(function):
+        raise ConfigError(f"setup: {module_name!r} has no callable {attribute!r}.")
+    return function
+
+
+def _failed(what: str, exc: BaseException) -> str:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{what} failed: {type(exc).__name__}{': ' + message if message else ''}."

@@ -1,0 +1,289 @@
+"""Read the ``[perfaudit]`` configuration and the scan flags into one frozen :class:`ScanConfig`.
+
+Sources, lowest precedence first: built-in defaults, the ``[perfaudit]`` section of
+``setup.cfg`` or the ``[tool.perfaudit]`` table of ``pyproject.toml`` in the project root, the
+``DJANGO_SETTINGS_MODULE`` environment variable (for ``settings`` only), then command-line flags.
+No Django import here: a broken configuration must be reported before Django is touched.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from perfaudit.errors import ConfigError
+
+DEFAULT_SETTINGS = "shopdemo.settings"
+FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+SCENARIO_OPTIONS = ("naive", "user", "max_queries")
+# Keys the file may hold; bench reads the ones scan ignores (scales, max_queries per scenario).
+KNOWN_KEYS = (
+    "settings",
+    "pythonpath",
+    "setup",
+    "fixtures",
+    "scales",
+    "scan_scale",
+    "threshold",
+    "scenarios",
+    "fail_on",
+)
+CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One request to replay; ``naive_path`` names its naive twin when it has one."""
+
+    name: str
+    method: str
+    path: str
+    naive_path: str | None = None
+    user: str | None = None
+    max_queries: int | None = None
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """The scan flags as given on the command line; ``None`` or empty means "not given"."""
+
+    settings: str | None = None
+    pythonpath: tuple[str, ...] = ()
+    setup: str | None = None
+    fixtures: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    user: str | None = None
+    threshold: int | None = None
+    scale: int | None = None
+    json_path: str | None = None
+    show_params: bool = False
+    fail_on: str | None = None
+    include_admin: bool = False
+
+
+@dataclass(frozen=True)
+class ScanConfig:
+    """Everything a scan needs, validated."""
+
+    root: Path
+    settings: str
+    pythonpath: tuple[str, ...] = ()
+    setup: str | None = None
+    fixtures: tuple[str, ...] = ()
+    scale: int = 100
+    scales: tuple[int, ...] = (10, 100, 1000)
+    threshold: int = 2
+    scenarios: tuple[Scenario, ...] = ()
+    urls: tuple[str, ...] = ()
+    user: str | None = None
+    include_admin: bool = False
+    json_path: str | None = None
+    show_params: bool = False
+    fail_on: tuple[str, ...] = ()
+    source: str = "defaults"  # where the file configuration came from, for messages
+
+
+def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
+    """The raw perfaudit section of ``root`` and a label naming it (``"setup.cfg [perfaudit]"``)."""
+    found: list[tuple[str, dict[str, object]]] = []
+    cfg_path = root / "setup.cfg"
+    if cfg_path.is_file():
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(cfg_path, encoding="utf-8")
+        except configparser.Error as exc:
+            raise ConfigError(f"{cfg_path.name} cannot be parsed: {exc}".splitlines()[0]) from None
+        if parser.has_section("perfaudit"):
+            found.append(("setup.cfg [perfaudit]", dict(parser.items("perfaudit"))))
+    toml_path = root / "pyproject.toml"
+    if toml_path.is_file():
+        try:
+            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"pyproject.toml cannot be parsed: {exc}.") from None
+        table = data.get("tool", {}).get("perfaudit")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError("pyproject.toml [tool.perfaudit] must be a table.")
+            found.append(("pyproject.toml [tool.perfaudit]", table))
+    if len(found) > 1:
+        raise ConfigError(
+            "perfaudit is configured in both setup.cfg [perfaudit] and pyproject.toml "
+            "[tool.perfaudit]; keep one of them."
+        )
+    return found[0] if found else ("defaults", {})
+
+
+def load_scan_config(
+    root: Path, options: ScanOptions, environ: Mapping[str, str] | None = None
+) -> ScanConfig:
+    """Merge the file configuration of ``root``, the environment and ``options``; validate."""
+    source, raw = read_config_file(root)
+    unknown = sorted(set(raw) - set(KNOWN_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key {unknown[0]!r}; known keys are {', '.join(KNOWN_KEYS)}."
+        )
+    values = _FileValues(source, raw)
+    file_settings = values.text("settings")
+    env_settings = (environ or {}).get("DJANGO_SETTINGS_MODULE", "").strip() or None
+    settings = options.settings or env_settings or file_settings or DEFAULT_SETTINGS
+    if not re.fullmatch(r"[A-Za-z_][\w.]*", settings):
+        raise ConfigError(f"settings: {settings!r} is not a Python module path.")
+    # The file describes the project its `settings` names: its setup callable and scenarios
+    # would be nonsense against another project's URLconf and models.
+    describes_project = file_settings is None or file_settings == settings
+    setup = options.setup or (values.text("setup") if describes_project else None)
+    if setup is not None and not CALLABLE_RE.match(setup):
+        raise ConfigError(f"setup: expected MODULE:FUNCTION, got {setup!r}.")
+    fixtures = options.fixtures or (values.words("fixtures") if describes_project else ())
+    scenarios = values.scenarios() if describes_project else ()
+    threshold = (
+        options.threshold if options.threshold is not None else values.integer("threshold", 2)
+    )
+    if threshold < 2:
+        raise ConfigError(f"threshold: must be at least 2, got {threshold}.")
+    scale = options.scale if options.scale is not None else values.integer("scan_scale", 100)
+    if scale < 1:
+        raise ConfigError(f"scan_scale: must be a positive integer, got {scale}.")
+    fail_on = parse_fail_on(options.fail_on) if options.fail_on else values.fail_on()
+    for url in options.urls:
+        if not url.startswith("/"):
+            raise ConfigError(f"--url: {url!r} must be a path starting with '/'.")
+    return ScanConfig(
+        root=root,
+        settings=settings,
+        pythonpath=options.pythonpath or values.words("pythonpath"),
+        setup=setup,
+        fixtures=fixtures,
+        scale=scale,
+        scales=values.scales(),
+        threshold=threshold,
+        scenarios=scenarios,
+        urls=options.urls,
+        user=options.user,
+        include_admin=options.include_admin,
+        json_path=options.json_path,
+        show_params=options.show_params,
+        fail_on=fail_on,
+        source=source,
+    )
+
+
+def parse_fail_on(text: str, key: str = "--fail-on") -> tuple[str, ...]:
+    """``"n_plus_one,duplicate"`` into a tuple of finding kinds, each checked."""
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    for kind in kinds:
+        if kind not in FINDING_KINDS:
+            raise ConfigError(
+                f"{key}: unknown finding kind {kind!r}; choose from {', '.join(FINDING_KINDS)}."
+            )
+    return kinds
+
+
+def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
+    """``NAME METHOD PATH [naive=PATH] [user=USERNAME] [max_queries=N]`` into a Scenario."""
+    words = line.split()
+    if len(words) < 3:
+        raise ConfigError(f"{key}: {line.strip()!r} needs at least NAME METHOD PATH.")
+    name, method, path, *rest = words
+    if method.upper() not in HTTP_METHODS:
+        raise ConfigError(f"{key}: scenario {name!r} has unknown method {method!r}.")
+    options: dict[str, str] = {}
+    for word in rest:
+        option, sep, value = word.partition("=")
+        if not sep or option not in SCENARIO_OPTIONS or not value:
+            raise ConfigError(
+                f"{key}: scenario {name!r} has {word!r}; expected one of "
+                f"{', '.join(o + '=...' for o in SCENARIO_OPTIONS)}."
+            )
+        options[option] = value
+    for option_path in (path, options.get("naive")):
+        if option_path is not None and not option_path.startswith("/"):
+            raise ConfigError(f"{key}: scenario {name!r} path {option_path!r} must start with '/'.")
+    max_queries = options.get("max_queries")
+    if max_queries is not None and not max_queries.isdigit():
+        raise ConfigError(f"{key}: scenario {name!r} max_queries must be an integer.")
+    return Scenario(
+        name=name,
+        method=method.upper(),
+        path=path,
+        naive_path=options.get("naive"),
+        user=options.get("user"),
+        max_queries=int(max_queries) if max_queries is not None else None,
+    )
+
+
+class _FileValues:
+    """Typed access to the raw file section; every error names the source and the key."""
+
+    def __init__(self, source: str, raw: Mapping[str, object]) -> None:
+        self.source = source
+        self.raw = raw
+
+    def error(self, key: str, expected: str) -> ConfigError:
+        return ConfigError(f"{self.source}: {key}: expected {expected}, got {self.raw[key]!r}.")
+
+    def text(self, key: str) -> str | None:
+        value = self.raw.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(key, "a non-empty string")
+        return value.strip()
+
+    def lines(self, key: str) -> tuple[str, ...]:
+        """A multi-line string (setup.cfg) or a list of strings (pyproject.toml)."""
+        value = self.raw.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            items = value.splitlines()
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            items = value
+        else:
+            raise self.error(key, "a string or a list of strings")
+        # setup.cfg allows comment lines inside a multi-line value.
+        return tuple(i.strip() for i in items if i.strip() and not i.strip().startswith("#"))
+
+    def words(self, key: str) -> tuple[str, ...]:
+        return tuple(w for line in self.lines(key) for w in line.replace(",", " ").split())
+
+    def integer(self, key: str, default: int) -> int:
+        value = self.raw.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            raise self.error(key, "an integer")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value.strip())
+        raise self.error(key, "an integer")
+
+    def scales(self) -> tuple[int, ...]:
+        value = self.raw.get("scales")
+        if value is None:
+            return (10, 100, 1000)
+        items = value if isinstance(value, list) else str(value).replace(",", " ").split()
+        if not items or not all(str(i).isdigit() and int(i) > 0 for i in items):
+            raise self.error("scales", "positive integers separated by commas")
+        return tuple(int(i) for i in items)
+
+    def fail_on(self) -> tuple[str, ...]:
+        words = self.words("fail_on")
+        return parse_fail_on(",".join(words), f"{self.source}: fail_on") if words else ()
+
+    def scenarios(self) -> tuple[Scenario, ...]:
+        key = f"{self.source}: scenarios"
+        scenarios = tuple(parse_scenario(line, key) for line in self.lines("scenarios"))
+        names = [s.name for s in scenarios]
+        for name in names:
+            if names.count(name) > 1:
+                raise ConfigError(f"{key}: scenario name {name!r} is used twice.")
+        return scenarios

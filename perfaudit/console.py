@@ -1,0 +1,140 @@
+"""Terminal rendering with rich: the scan table, the findings section, the replay progress bar.
+
+Renders the scan-v1 report document (:mod:`perfaudit.report`), so a saved report prints the
+same way as a live scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlparse
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+KIND_LABELS = {
+    "n_plus_one": "N+1",
+    "duplicate": "duplicate",
+    "unused_eager_load": "unused eager load (best effort)",
+}
+
+
+def scan_table(report: dict[str, Any]) -> Table:
+    """One row per replayed request: status, queries (view/all), time and findings."""
+    table = Table(title=f"perfaudit scan: {report['settings']} on {report['database']['vendor']}")
+    table.add_column("request")
+    table.add_column("path")
+    table.add_column("status", justify="right")
+    table.add_column("queries", justify="right")
+    table.add_column("view", justify="right")
+    table.add_column("time ms", justify="right")
+    table.add_column("sql ms", justify="right")
+    table.add_column("findings", justify="right")
+    for request in report["requests"]:
+        status = Text(str(request["status"]), style="red" if request["error"] else "")
+        findings = len(request["findings"])
+        table.add_row(
+            request["name"],
+            f"{request['method']} {request['path']}",
+            status,
+            str(request["query_count"]),
+            str(request["view_query_count"]),
+            f"{request['duration_ms']:.1f}",
+            f"{request['sql_ms']:.1f}",
+            Text(str(findings), style="bold yellow" if findings else "green"),
+        )
+    return table
+
+
+def pretty_sql(sql: str) -> str:
+    """An SQL shape laid out on several lines with upper-case keywords."""
+    return str(sqlparse.format(sql, reindent=True, keyword_case="upper")).strip()
+
+
+def describe_callsite(callsite: dict[str, Any] | None) -> str:
+    if callsite is None:
+        return "unknown call site"
+    where = f"{callsite['file']}:{callsite['line']} in {callsite['function']}"
+    if callsite["template"]:
+        line = f":{callsite['template_line']}" if callsite["template_line"] else ""
+        where = f"{where} (template {callsite['template']}{line})"
+    return where
+
+
+def finding_block(finding: dict[str, Any]) -> Group:
+    """One finding: kind and count, relation, call site, fix, SQL shape."""
+    relation = ".".join(p for p in (finding["model"], finding["field"]) if p) or finding["table"]
+    title = Text.assemble(
+        (f"{KIND_LABELS.get(finding['kind'], finding['kind'])} x{finding['count']}", "bold yellow"),
+        f"  {relation or 'no relation'}",
+    )
+    lines: list[RenderableType] = [
+        title,
+        Text(f"  at   {describe_callsite(finding['callsite'])}"),
+        Text.assemble("  fix  ", (finding["suggestion"], "green")),
+        Padding(Text(pretty_sql(finding["fingerprint"]), style="dim"), (0, 0, 0, 7)),
+    ]
+    return Group(*lines)
+
+
+def render_scan(report: dict[str, Any], console: Console) -> None:
+    """Print the scan table, then every request's findings and errors, then a summary line."""
+    console.print(scan_table(report))
+    for request in report["requests"]:
+        if not request["findings"] and not request["error"]:
+            continue
+        console.print(Text(f"\n{request['name']}  {request['method']} {request['path']}", "bold"))
+        if request["error"]:
+            console.print(Text(f"  view raised: {request['error']}", style="red"))
+        for finding in request["findings"]:
+            console.print(finding_block(finding))
+    console.print(Text(summary_line(report)))
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    summary = report["summary"]
+    counts = ", ".join(
+        f"{n} {KIND_LABELS[k].split(' (')[0]}" for k, n in summary["findings"].items()
+    )
+    errors = f", {summary['errors']} failed" if summary["errors"] else ""
+    return f"{summary['requests']} requests, {summary['queries']} queries: {counts}{errors}."
+
+
+@contextmanager
+def replay_progress(console: Console) -> Iterator[ProgressBar]:
+    """A progress bar for the replay; hidden when the console is not a terminal."""
+    progress = Progress(
+        TextColumn("replaying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    bar = ProgressBar(progress)
+    with progress:
+        yield bar
+
+
+class ProgressBar:
+    """Callbacks for :func:`perfaudit.scan.run_scan` that drive a rich progress bar."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("", total=None)
+        self.started = False
+
+    def plan(self, specs: tuple[Any, ...]) -> None:
+        self.progress.update(self.task, total=len(specs))
+
+    def request(self, spec: Any) -> None:
+        if self.started:
+            self.progress.advance(self.task)
+        self.started = True
+        self.progress.update(self.task, description=spec.name)
