@@ -1,0 +1,155 @@
+"""Normalize SQL into a fingerprint: the shape of a query without its values.
+
+Two executions of the same ORM code give the same fingerprint whatever their parameters, so
+detect can group a request's queries by shape. The normalizer is one regex-driven pass over the
+text (no parser): literals and placeholders become ``?``, IN and VALUES lists of any length
+collapse, comments vanish, whitespace becomes single spaces and unquoted words are lower-cased.
+Quoted identifiers keep their case, because SQL treats them as case-sensitive.
+
+Pure: no Django import, so the module is usable (and testable) without settings.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["fingerprint_sql", "first_table", "statement_verb"]
+
+# Order matters: longer and more specific alternatives come first, so E'..' wins over the word
+# "e" and "::" over a ":name" placeholder. Every alternative is anchored at a token start
+# because finditer resumes exactly where the previous token ended.
+_TOKEN = re.compile(
+    r"""
+      (?P<ws>\s+)
+    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+    | (?P<estr>[eE]'(?:[^'\\]|\\.|'')*'?)
+    | (?P<str>(?:[nNbBxX]|[uU]&)?'(?:[^']|'')*'?)
+    | (?P<qident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?)
+    | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*|)\$.*?(?:\$(?P=tag)\$|\Z))
+    | (?P<param>%\((?:[^)]*)\)s|%s|\$\d+|\?|(?<!:):[A-Za-z_][A-Za-z_0-9]*)
+    | (?P<num>0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*)
+    | (?P<op>::|<>|!=|<=|>=|\|\||->>|->|\#>>|\#>|\#-|@>|<@|@@|&&|<<|>>|!?~\*?|%%|[^\sA-Za-z_0-9])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+# After these words a "-" can only be a sign, never a subtraction (SELECT -1, LIMIT -1, ...).
+_SIGN_CONTEXT_WORDS = frozenset(
+    {
+        "select", "where", "and", "or", "not", "on", "when", "then", "else", "case", "in",
+        "values", "between", "like", "is", "limit", "offset", "by", "set", "return", "returning",
+        "having", "as", "escape", "interval", "distinct", "all", "any", "some", "array",
+    }
+)  # fmt: skip
+# Tokens after which a "-" is a binary minus: the end of a value or of an expression.
+_VALUE_END = frozenset({"?", ")", "]"})
+_BOOLEANS = frozenset({"true", "false"})
+
+# Canonical spacing is applied to the space-joined tokens with plain str.replace (C speed).
+_SPACING = (
+    (" , ", ", "),
+    ("( ", "("),
+    (" )", ")"),
+    (" . ", "."),
+    (" [ ", "["),
+    ("[ ", "["),
+    (" ]", "]"),
+    (" :: ", "::"),
+)
+_ITEM = r"(?:\?|null|default)(?:::[a-z_][a-z_0-9]*(?:\[\])?)?"
+_ROW = rf"\({_ITEM}(?:, {_ITEM})*\)"
+_IN_LIST = re.compile(rf"\bin \((?:{_ITEM}(?:, {_ITEM})*|{_ROW}(?:, {_ROW})*)\)")
+_VALUES_LIST = re.compile(rf"\bvalues {_ROW}(?:, {_ROW})*")
+_TABLE = re.compile(
+    r"\b(?:from|into|update|join) "
+    r"((?:\"(?:[^\"]|\"\")*\"|[a-z_][a-z_0-9$]*)(?:\.(?:\"(?:[^\"]|\"\")*\"|[a-z_][a-z_0-9$]*))?)"
+)
+
+
+def fingerprint_sql(sql: str) -> str:
+    """Return the shape of ``sql``: equal for queries that differ only in their values.
+
+    >>> fingerprint_sql('SELECT "a"."id" FROM "a" WHERE "a"."id" IN (%s, %s)  -- x')
+    'select "a"."id" from "a" where "a"."id" in (...)'
+    """
+    out: list[str] = []
+    append = out.append
+    for match in _TOKEN.finditer(sql):
+        kind = match.lastgroup
+        if kind == "ws" or kind == "comment":
+            continue
+        if kind == "word":
+            word = match.group().lower()
+            if word in _BOOLEANS:
+                word = "?"
+            elif out and out[-1] == "savepoint":
+                word = "?"  # savepoint names are generated per call (s140123_x7)
+            append(word)
+        elif kind == "qident":
+            text = match.group()
+            if out and out[-1] == "savepoint":
+                append("?")
+            elif text[0] == '"':
+                append(text)
+            else:
+                # `name` (MySQL) is spelled the standard way.
+                append('"' + text[1:-1].replace("``", "`").replace('"', '""') + '"')
+        elif kind == "num":
+            if out and out[-1] == "-" and (len(out) == 1 or _is_sign_context(out[-2])):
+                out[-1] = "?"  # a negative number is one literal
+            else:
+                append("?")
+        elif kind == "op":
+            op = match.group()
+            # "%%" is how a literal "%" is written when the driver interpolates parameters.
+            append("%" if op == "%%" else op)
+        else:  # str, estr, dollar, param
+            append("?")
+    text = " ".join(out)
+    for old, new in _SPACING:
+        if old in text:
+            text = text.replace(old, new)
+    if "in (" in text:
+        text = _IN_LIST.sub("in (...)", text)
+    if "values (" in text:
+        text = _VALUES_LIST.sub("values (...)", text)
+    return text
+
+
+def _is_sign_context(previous: str) -> bool:
+    """Whether a "-" after ``previous`` starts a negative number rather than subtracting."""
+    if previous in _VALUE_END or previous[0] in '"`':
+        return False
+    if previous[0].isalpha() or previous[0] == "_":
+        return previous in _SIGN_CONTEXT_WORDS
+    return True  # an operator, "(" or ","
+
+
+def first_table(fingerprint: str) -> str | None:
+    """The first table a fingerprinted statement reads or writes, without quotes.
+
+    Subqueries in FROM are skipped (``from (select ...)``), so this is the first *named* table.
+    """
+    match = _TABLE.search(fingerprint)
+    if match is None:
+        return None
+    return ".".join(_unquote(part) for part in _split_dotted(match.group(1)))
+
+
+def statement_verb(fingerprint: str) -> str:
+    """The statement's first word (``select``, ``insert``, ``savepoint``, ...)."""
+    head, _, _ = fingerprint.partition(" ")
+    return head.lstrip("(")
+
+
+def _split_dotted(name: str) -> list[str]:
+    if '"' not in name:
+        return name.split(".")
+    return [part for part in re.findall(r'"(?:[^"]|"")*"|[^."]+', name)]
+
+
+def _unquote(part: str) -> str:
+    if len(part) >= 2 and part[0] == '"' and part[-1] == '"':
+        return part[1:-1].replace('""', '"')
+    return part

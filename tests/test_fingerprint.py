@@ -1,0 +1,254 @@
+"""perfaudit.fingerprint: exact shapes, same-shape and different-shape tables, sqlparse parity."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from perfaudit.fingerprint import fingerprint_sql, first_table, statement_verb
+
+EXACT = [
+    pytest.param(
+        'SELECT "shop_product"."id" FROM "shop_product" WHERE "shop_product"."id" = %s',
+        'select "shop_product"."id" from "shop_product" where "shop_product"."id" = ?',
+        id="django-placeholder",
+    ),
+    pytest.param(
+        "SELECT a FROM t WHERE b = ? AND c = $1 AND d = :name AND e = %(e)s",
+        "select a from t where b = ? and c = ? and d = ? and e = ?",
+        id="placeholder-styles",
+    ),
+    pytest.param(
+        "select a from t where b = 'x' and c = 12.5e3 and d = 0xFF",
+        "select a from t where b = ? and c = ? and d = ?",
+        id="literals",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE id IN (1, 2, 3)", "select * from t where id in (...)", id="in-list"
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE id NOT IN (%s)",
+        "select * from t where id not in (...)",
+        id="not-in-one",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE (a, b) IN ((1, 2), (3, 4))",
+        "select * from t where (a, b) in (...)",
+        id="in-row-values",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE id IN (SELECT u.id FROM u WHERE u.x = 1)",
+        "select * from t where id in (select u.id from u where u.x = ?)",
+        id="in-subquery-kept",
+    ),
+    pytest.param(
+        'INSERT INTO "t" ("a", "b") VALUES (%s, %s), (%s, %s), (%s, DEFAULT)',
+        'insert into "t" ("a", "b") values (...)',
+        id="values-rows",
+    ),
+    pytest.param(
+        "SELECT a -- trailing\nFROM /* block\n comment */ t", "select a from t", id="comments"
+    ),
+    pytest.param("  SELECT\n\ta ,b\r\n  FROM   t  ", "select a, b from t", id="whitespace"),
+    pytest.param(
+        'SeLeCt "MixedCase", Lower FROM T',
+        'select "MixedCase", lower from t',
+        id="case-folds-but-quoted-kept",
+    ),
+    pytest.param(
+        'SELECT "we""ird" FROM `my``table`',
+        'select "we""ird" from "my`table"',
+        id="quoted-identifiers",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE a = 'it''s' AND b = 'x'",
+        "select * from t where a = ? and b = ?",
+        id="doubled-quote",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE a = E'it\\'s' AND b = e'\\\\' AND c = 1",
+        "select * from t where a = ? and b = ? and c = ?",
+        id="e-string-backslash",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE a LIKE %s ESCAPE '\\' AND b = 1",
+        "select * from t where a like ? escape ? and b = ?",
+        id="standard-backslash",
+    ),
+    pytest.param(
+        "SELECT $$it's$$, $fn$ a $$ b $fn$, c FROM t", "select ?, ?, c from t", id="dollar-quoting"
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE a = -5 AND b > -0.5 AND c IN (-1, 2) LIMIT -1",
+        "select * from t where a = ? and b > ? and c in (...) limit ?",
+        id="negative-numbers",
+    ),
+    pytest.param(
+        "SELECT a - 1, a-1, (a) - 2, f(x) - 3 FROM t",
+        "select a - ?, a - ?, (a) - ?, f (x) - ? from t",
+        id="subtraction-kept",
+    ),
+    pytest.param(
+        "SELECT '2026-01-01'::date, %s::jsonb, (%s)::integer[] FROM t",
+        "select ?::date, ?::jsonb, (?)::integer[] from t",
+        id="casts",
+    ),
+    pytest.param('SAVEPOINT "s140_x12"', "savepoint ?", id="savepoint"),
+    pytest.param('RELEASE SAVEPOINT "s140_x12"', "release savepoint ?", id="release-savepoint"),
+    pytest.param("ROLLBACK TO SAVEPOINT s9_x1", "rollback to savepoint ?", id="rollback-savepoint"),
+    pytest.param(
+        "SELECT * FROM t WHERE a = TRUE AND b IS NULL",
+        "select * from t where a = ? and b is null",
+        id="booleans-not-null",
+    ),
+    pytest.param(
+        'SELECT "a" FROM "t" WHERE "a" @> %s AND "b" ->> %s = %s AND "c" ? %s',
+        'select "a" from "t" where "a" @> ? and "b" ->> ? = ? and "c" ? ?',
+        id="postgres-json-operators",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE a LIKE '50%%' AND b = 1 %% 2",
+        "select * from t where a like ? and b = ? % ?",
+        id="escaped-percent",
+    ),
+    pytest.param("SELECT 'unterminated", "select ?", id="unterminated-string"),
+    pytest.param("", "", id="empty"),
+]
+
+
+@pytest.mark.parametrize(("sql", "expected"), EXACT)
+def test_fingerprint_exact(sql, expected):
+    assert fingerprint_sql(sql) == expected
+
+
+SAME = [
+    pytest.param(
+        "SELECT * FROM t WHERE id IN (%s)",
+        "SELECT * FROM t WHERE id IN (%s, %s, %s, %s)",
+        id="in-list-length",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE id IN (1)",
+        "select * from t where id in (%s, %s)",
+        id="in-literals-vs-placeholders",
+    ),
+    pytest.param(
+        "INSERT INTO t (a) VALUES (1)",
+        "INSERT INTO t (a) VALUES (2), (3), (4)",
+        id="values-row-count",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE a = 'x'", "SELECT * FROM t WHERE a = 'it''s long'", id="strings"
+    ),
+    pytest.param("SELECT * FROM t WHERE a = 5", "SELECT * FROM t WHERE a = -5", id="sign"),
+    pytest.param(
+        "SELECT * FROM t LIMIT 21 OFFSET 40",
+        "SELECT * FROM t LIMIT 5 OFFSET 0",
+        id="limit-offset",
+    ),
+    pytest.param('SAVEPOINT "s1_x1"', 'SAVEPOINT "s99999_x7"', id="savepoint-names"),
+    pytest.param("select a from t", "SELECT  a\nFROM t -- why", id="case-space-comment"),
+    pytest.param(
+        "SELECT * FROM t WHERE a = %s", "SELECT * FROM t WHERE a = 'x'", id="placeholder-vs-literal"
+    ),
+]
+
+DIFFERENT = [
+    pytest.param("SELECT a FROM t", "SELECT b FROM t", id="column"),
+    pytest.param("SELECT a FROM t", "SELECT a FROM u", id="table"),
+    pytest.param("SELECT * FROM t WHERE a = 1", "SELECT * FROM t WHERE a > 1", id="operator"),
+    pytest.param("SELECT * FROM t WHERE a = 1", "SELECT * FROM t WHERE a IS NULL", id="null"),
+    pytest.param('SELECT "A" FROM t', 'SELECT "a" FROM t', id="quoted-case"),
+    pytest.param(
+        "SELECT * FROM t WHERE a IN (1, 2)", "SELECT * FROM t WHERE a = ANY(%s)", id="in-vs-any"
+    ),
+    pytest.param("SELECT a - 1 FROM t", "SELECT a, -1 FROM t", id="minus-vs-sign"),
+    pytest.param(
+        "SELECT * FROM t WHERE a IN (SELECT b FROM u)",
+        "SELECT * FROM t WHERE a IN (1)",
+        id="subquery-vs-list",
+    ),
+    pytest.param("SELECT * FROM t LIMIT 1", "SELECT * FROM t LIMIT 1 OFFSET 1", id="offset"),
+    pytest.param("SELECT 'a' AS x FROM t", 'SELECT "a" AS x FROM t', id="string-vs-identifier"),
+]
+
+
+@pytest.mark.parametrize(("left", "right"), SAME)
+def test_same_shape_same_fingerprint(left, right):
+    assert fingerprint_sql(left) == fingerprint_sql(right)
+
+
+@pytest.mark.parametrize(("left", "right"), DIFFERENT)
+def test_different_shapes_different_fingerprints(left, right):
+    assert fingerprint_sql(left) != fingerprint_sql(right)
+
+
+TEMPLATE = 'SELECT "t"."a" FROM "t" WHERE "t"."b" = {} AND "t"."c" IN ({}) ORDER BY 1 LIMIT {}'
+
+
+def _literal(value: int | str) -> str:
+    return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
+
+
+@given(
+    st.one_of(st.integers(), st.text()),
+    st.lists(st.one_of(st.integers(), st.text()), min_size=1, max_size=30),
+    st.integers(min_value=0),
+)
+def test_any_values_give_one_fingerprint(value, items, limit):
+    sql = TEMPLATE.format(_literal(value), ", ".join(_literal(i) for i in items), limit)
+    assert fingerprint_sql(sql) == fingerprint_sql(TEMPLATE.format("%s", "%s", 21))
+
+
+TABLES = [
+    pytest.param(
+        'select "a"."id" from "shop_product" inner join "b" on (?)', "shop_product", id="select"
+    ),
+    pytest.param('select count (*) from (select ? from "t") subquery', "t", id="from-subquery"),
+    pytest.param('insert into "shop_tag" ("name") values (...)', "shop_tag", id="insert"),
+    pytest.param('update "shop_order" set "status" = ?', "shop_order", id="update"),
+    pytest.param('delete from "shop_review" where ?', "shop_review", id="delete"),
+    pytest.param('select ? from "public"."t"', "public.t", id="schema"),
+    pytest.param("select ?", None, id="no-table"),
+    pytest.param("savepoint ?", None, id="savepoint"),
+]
+
+
+@pytest.mark.parametrize(("fingerprint", "table"), TABLES)
+def test_first_table(fingerprint, table):
+    assert first_table(fingerprint) == table
+
+
+@pytest.mark.parametrize(
+    ("fingerprint", "verb"),
+    [
+        ("select ? from t", "select"),
+        ("(select ?) union (select ?)", "select"),
+        ("savepoint ?", "savepoint"),
+    ],
+)
+def test_statement_verb(fingerprint, verb):
+    assert statement_verb(fingerprint) == verb
+
+
+def _partition(keys: list[str]) -> set[frozenset[int]]:
+    groups: dict[str, set[int]] = defaultdict(set)
+    for index, key in enumerate(keys):
+        groups[key].add(index)
+    return {frozenset(group) for group in groups.values()}
+
+
+def test_groups_django_sql_exactly_like_sqlparse():
+    from benchmarks.reference_fingerprint import sqlparse_fingerprint
+    from benchmarks.sql_corpus import build_corpus
+
+    corpus = build_corpus(1000, seed=3)
+    ours = _partition([fingerprint_sql(sql) for sql in corpus])
+    theirs = _partition([sqlparse_fingerprint(sql) for sql in corpus])
+    assert ours == theirs
+    # The corpus must really vary: many shapes, and shapes that hold many different statements.
+    assert len(ours) > 40
+    assert max(len(group) for group in ours) > 20
