@@ -9,6 +9,9 @@ from django.db import models
 class Publisher(models.Model):
     name = models.CharField(max_length=100)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Author(models.Model):
     name = models.CharField(max_length=100)
@@ -19,9 +22,15 @@ class Author(models.Model):
         related_name="author_profile",
     )
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Tag(models.Model):
     name = models.CharField(max_length=50)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Book(models.Model):
@@ -32,7 +41,13 @@ class Book(models.Model):
     summary = models.TextField(blank=True)
     is_published = models.BooleanField(default=True)
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class Review(models.Model):
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="reviews")
     stars = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.stars} stars"

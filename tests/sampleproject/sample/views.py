@@ -88,7 +88,8 @@ def reviews_nested(request: HttpRequest) -> HttpResponse:
 
 def books_template(request: HttpRequest) -> HttpResponse:
     """N+1 inside a template loop: book.publisher read by the template."""
-    return render(request, "sample/books.html", {"books": Book.objects.order_by("id")})  # marker: template
+    books = Book.objects.order_by("id")
+    return render(request, "sample/books.html", {"books": books})  # marker: template
 
 
 def books_two_loops(request: HttpRequest) -> HttpResponse:
