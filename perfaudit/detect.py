@@ -1,0 +1,313 @@
+"""Find N+1 patterns, duplicate queries and unused eager loads in one request's queries.
+
+Queries are grouped by shape (:func:`perfaudit.fingerprint.fingerprint_sql`) per call site:
+
+* ``n_plus_one``: one shape from one call site, at least ``threshold`` times, with at least two
+  different sets of values. Attributed to the relation that triggered it, with the fix for
+  that kind of access. Chained relations read on one line (``review.author.user``) become one
+  finding with a nested path (``author__user``).
+* ``duplicate``: the very same SQL with the very same parameters, at least twice, among the
+  queries no N+1 finding already covers (a query is never reported as both).
+* ``unused_eager_load``: a select_related/prefetch_related path whose objects nobody read.
+
+Queries tagged ``is_framework`` (middleware, authentication) are grouped apart from the view's
+own: a session lookup that happens to share a loop's shape must not inflate the loop's count.
+
+Pure: no Django import; works on :mod:`perfaudit.records` dataclasses only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from perfaudit.errors import ConfigError
+from perfaudit.fingerprint import fingerprint_sql, first_table, statement_verb
+from perfaudit.records import CallSite, CapturedQuery, EagerLoad, Finding, Trigger
+
+__all__ = ["detect_findings"]
+
+JOINABLE = frozenset({"forward", "reverse_one_to_one"})  # fixed by select_related
+PREFETCHABLE = frozenset({"m2m", "reverse_fk"})  # fixed by prefetch_related
+RELATIONS = JOINABLE | PREFETCHABLE
+# Transaction control repeats by design (one savepoint per atomic block): not a query problem.
+TRANSACTION_VERBS = frozenset({"savepoint", "release", "rollback", "commit", "begin", "start"})
+
+
+@dataclass
+class _Group:
+    """Queries of one shape from one call site (internal, mutable while grouping)."""
+
+    fingerprint: str
+    callsite: CallSite | None
+    is_framework: bool
+    alias: str
+    indexes: list[int] = field(default_factory=list)
+    executions: set[tuple[str, str]] = field(default_factory=set)  # distinct (sql, params)
+
+    def trigger(self, queries: Sequence[CapturedQuery]) -> Trigger | None:
+        return next((queries[i].trigger for i in self.indexes if queries[i].trigger), None)
+
+
+def detect_findings(
+    queries: Sequence[CapturedQuery],
+    *,
+    threshold: int = 2,
+    eager_loads: Sequence[EagerLoad] = (),
+) -> tuple[Finding, ...]:
+    """Return the findings of one request, ordered by the first query each one covers.
+
+    ``threshold`` is the smallest number of executions that makes an N+1 (at least 2).
+    Unused eager loads come last, in the order of ``eager_loads``.
+    """
+    if threshold < 2:
+        raise ConfigError(
+            f"The N+1 threshold must be at least 2, got {threshold!r}; "
+            "one query per row needs two rows to show."
+        )
+    shapes: dict[str, str] = {}  # a loop sends the same SQL text many times: fingerprint once
+    prints = [
+        shapes.get(q.sql) or shapes.setdefault(q.sql, fingerprint_sql(q.sql)) for q in queries
+    ]
+    loops = [g for g in _group_shapes(queries, prints) if _is_n_plus_one(g, threshold)]
+    covered = {i for g in loops for i in g.indexes}
+    ranked: list[tuple[int, Finding]] = []
+    for chain in _chain_relations(loops, queries):
+        ranked.append((chain[0].indexes[0], _n_plus_one_finding(chain, queries)))
+    for indexes in _group_duplicates(queries, prints, covered):
+        ranked.append((indexes[0], _duplicate_finding(indexes, queries, prints[indexes[0]])))
+    ranked.sort(key=lambda pair: pair[0])
+    return tuple(f for _, f in ranked) + _unused_eager_load_findings(eager_loads)
+
+
+def _params_key(query: CapturedQuery) -> str:
+    # repr, not hash: params may hold lists (PostgreSQL arrays), and 1 == True == 1.0 would
+    # make different values look equal.
+    return repr(query.params)
+
+
+def _is_data_statement(fingerprint: str) -> bool:
+    return statement_verb(fingerprint) not in TRANSACTION_VERBS
+
+
+def _group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> list[_Group]:
+    groups: dict[tuple[object, ...], _Group] = {}
+    for index, (query, shape) in enumerate(zip(queries, prints, strict=True)):
+        if not _is_data_statement(shape):
+            continue
+        key = (query.is_framework, query.alias, shape, query.callsite)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(shape, query.callsite, query.is_framework, query.alias)
+        group.indexes.append(index)
+        group.executions.add((query.sql, _params_key(query)))
+    return list(groups.values())  # dicts keep insertion order: first occurrence first
+
+
+def _is_n_plus_one(group: _Group, threshold: int) -> bool:
+    # The same values every time is a duplicate, not a per-row query.
+    return len(group.indexes) >= threshold and len(group.executions) >= 2
+
+
+def _group_duplicates(
+    queries: Sequence[CapturedQuery], prints: Sequence[str], covered: set[int]
+) -> list[list[int]]:
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for index, query in enumerate(queries):
+        if index in covered or not _is_data_statement(prints[index]):
+            continue
+        key = (query.is_framework, query.alias, query.sql, _params_key(query))
+        groups.setdefault(key, []).append(index)
+    return [indexes for indexes in groups.values() if len(indexes) >= 2]
+
+
+def _chain_relations(loops: list[_Group], queries: Sequence[CapturedQuery]) -> list[list[_Group]]:
+    """Link relation N+1s read through each other on one call site into chains.
+
+    ``review.author.user`` in a loop gives an N+1 on Review.author (target Customer) and one on
+    Customer.user from the same line; they become the chain [author, user]. Each group gets at
+    most one parent and one child, the earliest candidate, so the result is deterministic.
+    """
+    triggers = [g.trigger(queries) for g in loops]
+    parent: dict[int, int] = {}
+    child: dict[int, int] = {}
+    for a, (ga, ta) in enumerate(zip(loops, triggers, strict=True)):
+        if ta is None or ta.kind not in RELATIONS or not ta.target:
+            continue
+        for b, (gb, tb) in enumerate(zip(loops, triggers, strict=True)):
+            if (
+                b == a
+                or b in parent
+                or tb is None
+                or tb.kind not in RELATIONS
+                or tb.model != ta.target
+                or gb.callsite != ga.callsite
+                or (gb.is_framework, gb.alias) != (ga.is_framework, ga.alias)
+                or b in _ancestors(a, parent)
+            ):
+                continue
+            parent[b], child[a] = a, b
+            break
+    chains = []
+    for a in range(len(loops)):
+        if a in parent:
+            continue
+        chain = [loops[a]]
+        while a in child:
+            a = child[a]
+            chain.append(loops[a])
+        chains.append(chain)
+    return chains
+
+
+def _ancestors(index: int, parent: dict[int, int]) -> set[int]:
+    seen = {index}
+    while index in parent:
+        index = parent[index]
+        seen.add(index)
+    return seen
+
+
+def _n_plus_one_finding(chain: list[_Group], queries: Sequence[CapturedQuery]) -> Finding:
+    root = chain[0]
+    sample = queries[root.indexes[0]]
+    trigger = root.trigger(queries)
+    model, field_name = _attribution(trigger)
+    if len(chain) > 1 and trigger is not None:
+        links = [g.trigger(queries) for g in chain]
+        field_name = "__".join(t.field for t in links if t is not None)
+        is_joinable = all(t is not None and t.kind in JOINABLE for t in links)
+        method = "select_related" if is_joinable else "prefetch_related"
+        suggestion = _eager_load_fix(method, field_name, trigger.model)
+    else:
+        suggestion = suggest_fix(trigger, root.fingerprint)
+    return Finding(
+        kind="n_plus_one",
+        fingerprint=root.fingerprint,
+        count=sum(len(g.indexes) for g in chain),
+        table=first_table(root.fingerprint),
+        model=model,
+        field=field_name,
+        suggestion=suggestion,
+        callsite=root.callsite,
+        sample_sql=sample.sql,
+    )
+
+
+def _attribution(trigger: Trigger | None) -> tuple[str | None, str | None]:
+    """The finding's (model, field) from a trigger; None where the trigger does not say."""
+    if trigger is None:
+        return None, None
+    return trigger.model or None, trigger.field or None
+
+
+def _duplicate_finding(indexes: list[int], queries: Sequence[CapturedQuery], shape: str) -> Finding:
+    sample = queries[indexes[0]]
+    model, field_name = _attribution(sample.trigger)
+    return Finding(
+        kind="duplicate",
+        fingerprint=shape,
+        count=len(indexes),
+        table=first_table(shape),
+        model=model,
+        field=field_name,
+        suggestion=(
+            f"The same query with the same parameters runs {len(indexes)} times: "
+            "run it once and reuse the result (a variable, or cached_property on the object)."
+        ),
+        callsite=sample.callsite,
+        sample_sql=sample.sql,
+    )
+
+
+def _unused_eager_load_findings(eager_loads: Sequence[EagerLoad]) -> tuple[Finding, ...]:
+    # One queryset evaluated in a loop yields one EagerLoad per evaluation: report it once, and
+    # not at all if any evaluation read the related objects.
+    groups: dict[tuple[object, ...], list[EagerLoad]] = {}
+    for load in eager_loads:
+        groups.setdefault((load.model, load.path, load.kind, load.callsite), []).append(load)
+    findings = []
+    for loads in groups.values():
+        if any(load.was_read for load in loads):
+            continue
+        load = loads[0]
+        findings.append(
+            Finding(
+                kind="unused_eager_load",
+                fingerprint="",
+                count=len(loads),
+                table=None,
+                model=load.model,
+                field=load.path,
+                suggestion=(
+                    f"Remove {load.kind}('{load.path}') from the {_short(load.model)} queryset: "
+                    "its related objects were never read in this request (best effort)."
+                ),
+                callsite=load.callsite,
+                sample_sql="",
+                is_best_effort=True,
+            )
+        )
+    return tuple(findings)
+
+
+def suggest_fix(trigger: Trigger | None, fingerprint: str) -> str:
+    """The fix for an N+1 issued by ``trigger`` (None when the ORM frame was not seen)."""
+    if trigger is None:
+        return (
+            "Load these rows with the queryset being looped over (select_related() or "
+            "prefetch_related()), or in one query with filter(<field>__in=[...])."
+        )
+    kind, name, model = trigger.kind, trigger.field, trigger.model
+    target = _short(trigger.target) if trigger.target else "the related model"
+    if kind in JOINABLE:
+        return _eager_load_fix("select_related", name, model)
+    if kind in PREFETCHABLE:
+        return _eager_load_fix("prefetch_related", name, model)
+    if kind == "related_count":
+        return (
+            f"Count in the same query: annotate(Count('{name}')) on the {_short(model)} "
+            f"queryset and read {name}__count instead of calling .{name}.count() per row."
+        )
+    if kind == "related_exists":
+        return (
+            f"Annotate in the same query: annotate(has_{name}=Exists({target}.objects.filter("
+            f"<foreign key to {_short(model)}>=OuterRef('pk')))) instead of calling "
+            f".{name}.exists() per row."
+        )
+    if kind == "related_filter":
+        return (
+            f"filter()/order_by() on .{name} runs a query per row even after "
+            f"prefetch_related('{name}'): use prefetch_related(Prefetch('{name}', "
+            f"queryset={target}.objects.<the same filter()/order_by()>)) and read the "
+            "prefetched rows, or annotate the value you need."
+        )
+    if kind == "deferred":
+        return (
+            f"'{name}' is deferred and loaded row by row: drop it from defer() (or add it to "
+            f"only()) on the {_short(model)} queryset."
+        )
+    return _per_row_query_fix(statement_verb(fingerprint), model)
+
+
+def _per_row_query_fix(verb: str, model: str) -> str:
+    rows = f"the {_short(model)} rows" if model else "the rows"
+    if verb == "insert":
+        return f"Insert {rows} in one statement with bulk_create() instead of one per row."
+    if verb == "update":
+        return f"Update {rows} in one statement with bulk_update() or queryset.update()."
+    if verb == "delete":
+        return f"Delete {rows} in one statement with a filtered queryset.delete()."
+    return (
+        f"Fetch {rows} in one query, filter(<field>__in=[...]), and look them up in a dict "
+        "keyed by that field instead of querying once per row."
+    )
+
+
+def _eager_load_fix(method: str, path: str, model: str) -> str:
+    return f"Add {method}('{path}') to the queryset that loads {_short(model)}."
+
+
+def _short(model: str) -> str:
+    """``shop.Review`` -> ``Review``."""
+    return model.rpartition(".")[2]
