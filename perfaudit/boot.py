@@ -41,20 +41,10 @@ def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> 
         path = os.path.abspath(directory)
         if path not in sys.path:
             sys.path.insert(0, path)
-    from django.conf import settings
-
-    if settings.configured:
-        configured = getattr(settings, "SETTINGS_MODULE", None)
-        if configured != settings_module:
-            raise ConfigError(
-                f"Django is already configured with {configured!r} in this process; "
-                f"run perfaudit in a new process to scan {settings_module!r}."
-            )
-        return
     try:
         importlib.import_module(settings_module)
     except ModuleNotFoundError as exc:
-        if exc.name and settings_module.startswith(exc.name):
+        if _is_missing(settings_module, exc):
             raise ConfigError(
                 f"Settings module {settings_module!r} cannot be found (no module {exc.name!r}); "
                 "pass --settings MODULE or --pythonpath DIR."
@@ -62,6 +52,16 @@ def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> 
         raise ProjectError(_failed(f"Importing settings {settings_module!r}", exc)) from exc
     except Exception as exc:
         raise ProjectError(_failed(f"Importing settings {settings_module!r}", exc)) from exc
+    from django.conf import settings
+
+    if settings.configured:  # a test runner set Django up already: only the same project works
+        configured = getattr(settings, "SETTINGS_MODULE", None)
+        if configured != settings_module:
+            raise ConfigError(
+                f"Django is already configured with {configured!r} in this process; "
+                f"run perfaudit in a new process to scan {settings_module!r}."
+            )
+        return
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     import django
 
@@ -171,7 +171,7 @@ def load_callable(spec: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
+        if _is_missing(module_name, exc):
             raise ConfigError(f"setup: module {module_name!r} cannot be found.") from None
         raise ProjectError(_failed(f"Importing {module_name!r}", exc)) from exc
     except Exception as exc:
@@ -180,6 +180,11 @@ def load_callable(spec: str) -> Any:
     if not callable(function):
         raise ConfigError(f"setup: {module_name!r} has no callable {attribute!r}.")
     return function
+
+
+def _is_missing(module: str, exc: ModuleNotFoundError) -> bool:
+    """Whether ``module`` itself (or its package) is missing, not a module it imports."""
+    return bool(exc.name) and (module == exc.name or module.startswith(f"{exc.name}."))
 
 
 def _failed(what: str, exc: BaseException) -> str:

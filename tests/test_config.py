@@ -1,0 +1,222 @@
+"""perfaudit.config: file sections, precedence of flags and environment, errors naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from perfaudit.config import Scenario, ScanOptions, load_scan_config, parse_scenario
+from perfaudit.errors import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def load(root: Path, environ: dict[str, str] | None = None, **flags: object):
+    return load_scan_config(root, ScanOptions(**flags), environ or {})  # type: ignore[arg-type]
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_defaults_without_any_file(tmp_path: Path) -> None:
+    config = load(tmp_path)
+    assert config.settings == "shopdemo.settings"
+    assert (config.setup, config.scenarios, config.threshold, config.scale) == (None, (), 2, 100)
+    assert config.fail_on == ()
+    assert config.source == "defaults"
+
+
+def test_the_repository_setup_cfg_describes_shopdemo() -> None:
+    config = load(REPO)
+    assert config.source == "setup.cfg [perfaudit]"
+    assert config.settings == "shopdemo.settings"
+    assert config.setup == "shopdemo.perfaudit_setup:setup"
+    assert (config.scale, config.scales, config.threshold) == (100, (10, 100, 1000), 2)
+    assert [s.name for s in config.scenarios] == [
+        "product_list",
+        "product_detail",
+        "order_list",
+        "order_detail",
+        "dashboard",
+    ]
+    assert config.scenarios[3] == Scenario(
+        "order_detail", "GET", "/api/orders/{order}/", "/api/naive/orders/{order}/", "customer-1"
+    )
+
+
+def test_pyproject_table_with_lists(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "pyproject.toml",
+        '[tool.perfaudit]\nsettings = "proj.settings"\nthreshold = 3\nscales = [5, 50]\n'
+        'fail_on = ["n_plus_one"]\n'
+        'scenarios = ["home GET /?q=1 user=ann max_queries=4", "about GET /about/"]\n',
+    )
+    config = load(tmp_path)
+    assert config.source == "pyproject.toml [tool.perfaudit]"
+    assert (config.settings, config.threshold, config.scales) == ("proj.settings", 3, (5, 50))
+    assert config.fail_on == ("n_plus_one",)
+    assert config.scenarios == (
+        Scenario("home", "GET", "/?q=1", None, "ann", 4),
+        Scenario("about", "GET", "/about/"),
+    )
+
+
+def test_flags_override_the_file_and_the_environment(tmp_path: Path) -> None:
+    write(tmp_path, "setup.cfg", "[perfaudit]\nsettings = a.settings\nthreshold = 5\n")
+    env = {"DJANGO_SETTINGS_MODULE": "b.settings"}
+    assert load(tmp_path).settings == "a.settings"
+    assert load(tmp_path, env).settings == "b.settings"
+    config = load(tmp_path, env, settings="c.settings", threshold=3, fail_on="duplicate")
+    assert (config.settings, config.threshold, config.fail_on) == ("c.settings", 3, ("duplicate",))
+
+
+def test_setup_and_scenarios_belong_to_the_project_the_file_names(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "setup.cfg",
+        "[perfaudit]\nsettings = a.settings\nsetup = a.seed:run\nthreshold = 4\n"
+        "scenarios =\n    home GET /\n",
+    )
+    same = load(tmp_path, settings="a.settings")
+    assert (same.setup, len(same.scenarios)) == ("a.seed:run", 1)
+    other = load(tmp_path, settings="b.settings")
+    assert (other.setup, other.scenarios, other.threshold) == (None, (), 4)
+    assert load(tmp_path, settings="b.settings", setup="b.seed:go").setup == "b.seed:go"
+
+
+def test_setup_cfg_comment_lines_inside_scenarios_are_skipped(tmp_path: Path) -> None:
+    write(tmp_path, "setup.cfg", "[perfaudit]\nscenarios =\n    # a comment\n    home GET /\n")
+    assert load(tmp_path).scenarios == (Scenario("home", "GET", "/"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "[perfaudit]\ntreshold = 2\n",
+            "setup.cfg [perfaudit]: unknown key 'treshold'; known keys are settings, pythonpath, "
+            "setup, fixtures, scales, scan_scale, threshold, scenarios, fail_on.",
+        ),
+        (
+            "[perfaudit]\nthreshold = two\n",
+            "setup.cfg [perfaudit]: threshold: expected an integer, got 'two'.",
+        ),
+        ("[perfaudit]\nthreshold = 1\n", "threshold: must be at least 2, got 1."),
+        ("[perfaudit]\nscan_scale = 0\n", "scan_scale: must be a positive integer, got 0."),
+        (
+            "[perfaudit]\nscales = 10,x\n",
+            "setup.cfg [perfaudit]: scales: expected positive integers separated by commas, got '10,x'.",
+        ),
+        ("[perfaudit]\nsetup = seed.run\n", "setup: expected MODULE:FUNCTION, got 'seed.run'."),
+        (
+            "[perfaudit]\nsettings = my-project\n",
+            "settings: 'my-project' is not a Python module path.",
+        ),
+        (
+            "[perfaudit]\nfail_on = n_plus_one, slow\n",
+            "setup.cfg [perfaudit]: fail_on: unknown finding kind 'slow'; "
+            "choose from n_plus_one, duplicate, unused_eager_load.",
+        ),
+        (
+            "[perfaudit]\nscenarios =\n    home GET\n",
+            "setup.cfg [perfaudit]: scenarios: 'home GET' needs at least NAME METHOD PATH.",
+        ),
+        (
+            "[perfaudit]\nscenarios =\n    home FETCH /\n",
+            "setup.cfg [perfaudit]: scenarios: scenario 'home' has unknown method 'FETCH'.",
+        ),
+        (
+            "[perfaudit]\nscenarios =\n    home GET / naive\n",
+            "setup.cfg [perfaudit]: scenarios: scenario 'home' has 'naive'; expected one of "
+            "naive=..., user=..., max_queries=....",
+        ),
+        (
+            "[perfaudit]\nscenarios =\n    home GET home/\n",
+            "setup.cfg [perfaudit]: scenarios: scenario 'home' path 'home/' must start with '/'.",
+        ),
+        (
+            "[perfaudit]\nscenarios =\n    home GET / max_queries=few\n",
+            "setup.cfg [perfaudit]: scenarios: scenario 'home' max_queries must be an integer.",
+        ),
+        (
+            "[perfaudit]\nscenarios =\n    home GET /\n    home GET /again/\n",
+            "setup.cfg [perfaudit]: scenarios: scenario name 'home' is used twice.",
+        ),
+        ("[perfaudit\n", "setup.cfg cannot be parsed: File contains no section headers."),
+    ],
+    ids=[
+        "unknown-key",
+        "threshold-not-int",
+        "threshold-too-low",
+        "scale-zero",
+        "scales-not-int",
+        "setup-without-colon",
+        "settings-not-module",
+        "fail-on-unknown-kind",
+        "scenario-too-short",
+        "scenario-bad-method",
+        "scenario-bad-option",
+        "scenario-relative-path",
+        "scenario-bad-max-queries",
+        "scenario-name-twice",
+        "setup-cfg-broken",
+    ],
+)
+def test_bad_setup_cfg_is_one_error_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "setup.cfg", text)
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[tool.perfaudit]\nthreshold = true\n', "pyproject.toml [tool.perfaudit]: threshold: expected an integer, got True."),
+        ('[tool.perfaudit]\nscenarios = [1]\n', "pyproject.toml [tool.perfaudit]: scenarios: expected a string or a list of strings, got [1]."),
+        ('[tool.perfaudit]\nsettings = ""\n', "pyproject.toml [tool.perfaudit]: settings: expected a non-empty string, got ''."),
+        ("[tool.perfaudit\n", "pyproject.toml cannot be parsed: Expected ']' at the end of a table declaration (at line 1, column 16)."),
+        ('[tool]\nperfaudit = 3\n', "pyproject.toml [tool.perfaudit] must be a table."),
+    ],
+    ids=["bool-threshold", "scenarios-not-strings", "empty-settings", "toml-broken", "not-a-table"],
+)  # fmt: skip
+def test_bad_pyproject_is_one_error_naming_the_key(tmp_path: Path, text: str, message: str) -> None:
+    write(tmp_path, "pyproject.toml", text)
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path)
+    assert str(caught.value) == message
+
+
+def test_both_files_configured_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "setup.cfg", "[perfaudit]\nthreshold = 2\n")
+    write(tmp_path, "pyproject.toml", "[tool.perfaudit]\nthreshold = 3\n")
+    with pytest.raises(ConfigError, match="configured in both setup.cfg"):
+        load(tmp_path)
+
+
+def test_a_pyproject_without_the_table_is_ignored(tmp_path: Path) -> None:
+    write(tmp_path, "pyproject.toml", "[build-system]\nrequires = []\n")
+    assert load(tmp_path).source == "defaults"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"fail_on": "n_plus_one,slow"}, "--fail-on: unknown finding kind 'slow'"),
+        ({"urls": ("api/",)}, "--url: 'api/' must be a path starting with '/'."),
+        ({"setup": "nocolon"}, "setup: expected MODULE:FUNCTION, got 'nocolon'."),
+    ],
+    ids=["fail-on", "url-relative", "setup-spec"],
+)
+def test_bad_flags(tmp_path: Path, flags: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, **flags)
+    assert str(caught.value).startswith(message)
+
+
+def test_parse_scenario_upper_cases_the_method() -> None:
+    assert parse_scenario("x get /a/ naive=/n/a/") == Scenario("x", "GET", "/a/", "/n/a/")
