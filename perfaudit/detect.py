@@ -122,11 +122,14 @@ def _group_duplicates(
 
 
 def _chain_relations(loops: list[_Group], queries: Sequence[CapturedQuery]) -> list[list[_Group]]:
-    """Link relation N+1s read through each other on one call site into chains.
+    """Link relation N+1s read through each other into chains.
 
     ``review.author.user`` in a loop gives an N+1 on Review.author (target Customer) and one on
-    Customer.user from the same line; they become the chain [author, user]. Each group gets at
-    most one parent and one child, the earliest candidate, so the result is deterministic.
+    Customer.user from the same line; they become the chain [author, user]. Nested loops in one
+    function (``for item in order.items.all(): item.product``) chain too, when the inner
+    group's queries run between the outer group's: two loops one after the other do not.
+    Each group gets at most one parent and one child, the earliest candidate, so the result
+    is deterministic.
     """
     triggers = [g.trigger(queries) for g in loops]
     parent: dict[int, int] = {}
@@ -141,7 +144,7 @@ def _chain_relations(loops: list[_Group], queries: Sequence[CapturedQuery]) -> l
                 or tb is None
                 or tb.kind not in RELATIONS
                 or tb.model != ta.target
-                or gb.callsite != ga.callsite
+                or not _is_nested(ga, gb)
                 or (gb.is_framework, gb.alias) != (ga.is_framework, ga.alias)
                 or b in _ancestors(a, parent)
             ):
@@ -158,6 +161,20 @@ def _chain_relations(loops: list[_Group], queries: Sequence[CapturedQuery]) -> l
             chain.append(loops[a])
         chains.append(chain)
     return chains
+
+
+def _is_nested(outer: _Group, inner: _Group) -> bool:
+    """Whether ``inner`` reads a relation of the rows that ``outer`` loaded one by one."""
+    if inner.callsite == outer.callsite:
+        return True
+    a, b = outer.callsite, inner.callsite
+    if (
+        a is None
+        or b is None
+        or (a.file, a.function, a.template) != (b.file, b.function, b.template)
+    ):
+        return False
+    return outer.indexes[0] < inner.indexes[0] < outer.indexes[-1]
 
 
 def _ancestors(index: int, parent: dict[int, int]) -> set[int]:

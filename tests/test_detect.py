@@ -468,3 +468,44 @@ def test_eager_loads_come_after_query_findings_and_repeat_into_a_count():
 
 def test_no_queries_no_findings():
     assert detect_findings([]) == ()
+
+
+VIEW_145 = CallSite("shop/naive.py", 145, "dashboard")
+VIEW_151 = CallSite("shop/naive.py", 151, "dashboard")
+ITEMS = Trigger("reverse_fk", "shop.Order", "items", "shop.OrderItem")
+PRODUCT = Trigger("forward", "shop.OrderItem", "product", "shop.Product")
+ITEMS_OF = (
+    'SELECT "shop_orderitem"."id" FROM "shop_orderitem" WHERE "shop_orderitem"."order_id" = %s'
+)
+PRODUCT_BY_PK = 'SELECT "shop_product"."id" FROM "shop_product" WHERE "shop_product"."id" = %s'
+
+
+def test_nested_loops_in_one_function_become_one_nested_path():
+    # for order in orders: for item in order.items.all(): item.product
+    queries = []
+    for order, products in [(1, [10, 11]), (2, []), (3, [12])]:
+        queries.append(query(ITEMS_OF, (order,), site=VIEW_145, trigger=ITEMS))
+        queries += loop(PRODUCT_BY_PK, products, site=VIEW_151, trigger=PRODUCT)
+    (finding,) = detect_findings(queries)
+    assert (finding.model, finding.field, finding.count, finding.callsite) == (
+        "shop.Order",
+        "items__product",
+        6,
+        VIEW_145,
+    )
+    assert (
+        finding.suggestion
+        == "Add prefetch_related('items__product') to the queryset that loads Order."
+    )
+
+
+def test_loops_one_after_the_other_in_one_function_are_not_chained():
+    queries = [
+        *loop(ITEMS_OF, [1, 2, 3], site=VIEW_145, trigger=ITEMS),
+        *loop(PRODUCT_BY_PK, [10, 11], site=VIEW_151, trigger=PRODUCT),
+    ]
+    findings = detect_findings(queries)
+    assert [(f.field, f.count, f.callsite) for f in findings] == [
+        ("items", 3, VIEW_145),
+        ("product", 2, VIEW_151),
+    ]
