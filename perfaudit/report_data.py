@@ -1,0 +1,385 @@
+"""Read a scan-v1 or bench-v1 JSON report back into frozen dataclasses for the renderers.
+
+Every reviewer-facing output (Markdown, HTML, diff, CI annotations, JUnit) starts from the JSON
+file alone, so it works without Django and on reports made on another machine. Findings come
+back as :class:`perfaudit.records.Finding`, the same type detect produces.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from perfaudit.errors import ConfigError
+from perfaudit.records import CallSite, Finding
+
+SCAN_SCHEMA = "perfaudit/scan-v1"
+BENCH_SCHEMA = "perfaudit/bench-v1"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What a report was made with and against."""
+
+    perfaudit_version: str
+    django_version: str
+    vendor: str
+    settings: str
+
+
+@dataclass(frozen=True)
+class RequestResult:
+    """One replayed request of a scan report."""
+
+    name: str
+    method: str
+    path: str
+    user: str | None
+    status: int
+    error: str | None
+    query_count: int
+    view_query_count: int
+    duration_ms: float
+    sql_ms: float
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class ScanReport:
+    """A ``perfaudit/scan-v1`` document."""
+
+    environment: Environment
+    requests: tuple[RequestResult, ...]
+
+    @property
+    def findings_count(self) -> int:
+        return sum(len(r.findings) for r in self.requests)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Latency statistics of one twin at one scale, over ``rounds`` runs."""
+
+    min_ms: float
+    median_ms: float
+    iqr_ms: float
+    rounds: int
+
+
+@dataclass(frozen=True)
+class TwinResult:
+    """One twin (naive or optimized) measured at one scale."""
+
+    status: int
+    query_count: int
+    view_query_count: int
+    framework_query_count: int
+    timing: Timing
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    """Both twins of a scenario at one data scale; ``naive`` is None without a naive twin."""
+
+    scale: int
+    optimized: TwinResult
+    naive: TwinResult | None
+    responses_equal: bool | None
+    diff: str | None
+    query_ratio: float | None
+    time_ratio: float | None
+
+
+@dataclass(frozen=True)
+class Complexity:
+    """How a twin's query count grows with the data: ``label`` reads like "2 + 3 per row"."""
+
+    growth: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """One bench scenario across every scale, with its verdict."""
+
+    name: str
+    method: str
+    path: str
+    naive_path: str | None
+    user: str | None
+    max_queries: int | None
+    results: tuple[ScaleResult, ...]
+    optimized_complexity: Complexity | None
+    naive_complexity: Complexity | None
+    failures: tuple[str, ...]
+    verdict: str
+
+    @property
+    def has_naive(self) -> bool:
+        return any(r.naive is not None for r in self.results)
+
+    def findings_of(self, twin: str) -> list[tuple[int, Finding]]:
+        """Every (scale, finding) of ``"naive"`` or ``"optimized"``, smallest scale first."""
+        found: list[tuple[int, Finding]] = []
+        for result in self.results:
+            side = result.optimized if twin == "optimized" else result.naive
+            found.extend((result.scale, f) for f in (side.findings if side else ()))
+        return found
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """A ``perfaudit/bench-v1`` document."""
+
+    environment: Environment
+    scales: tuple[int, ...]
+    rounds: int
+    scenarios: tuple[ScenarioResult, ...]
+    gate_failures: tuple[str, ...]
+    gate_improvements: tuple[str, ...]
+
+    @property
+    def failed_count(self) -> int:
+        return sum(1 for s in self.scenarios if s.verdict != "ok")
+
+
+Report = ScanReport | BenchReport
+
+
+class _Node:
+    """A JSON object being read, remembering where it sits for error messages."""
+
+    def __init__(self, data: object, where: str, source: str) -> None:
+        if not isinstance(data, dict):
+            raise _invalid(source, where, "an object")
+        self.data: dict[str, object] = data
+        self.where = where
+        self.source = source
+
+    def _get(self, key: str, optional: bool) -> object:
+        value = self.data.get(key)
+        if value is None and not optional:
+            raise _invalid(self.source, f"{self.where}.{key}", "present")
+        return value
+
+    def _wrong(self, key: str, expected: str) -> ConfigError:
+        return _invalid(self.source, f"{self.where}.{key}", expected)
+
+    def text(self, key: str) -> str:
+        value = self._get(key, False)
+        if not isinstance(value, str):
+            raise self._wrong(key, "a string")
+        return value
+
+    def opt_text(self, key: str) -> str | None:
+        return None if self.data.get(key) is None else self.text(key)
+
+    def integer(self, key: str) -> int:
+        value = self._get(key, False)
+        # bool is an int in Python, and a JSON true is never a count.
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self._wrong(key, "an integer")
+        return value
+
+    def opt_integer(self, key: str) -> int | None:
+        return None if self.data.get(key) is None else self.integer(key)
+
+    def number(self, key: str) -> float:
+        value = self._get(key, False)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise self._wrong(key, "a number")
+        return float(value)
+
+    def opt_number(self, key: str) -> float | None:
+        return None if self.data.get(key) is None else self.number(key)
+
+    def opt_bool(self, key: str) -> bool | None:
+        value = self._get(key, True)
+        if value is not None and not isinstance(value, bool):
+            raise self._wrong(key, "true, false or null")
+        return value
+
+    def child(self, key: str) -> _Node:
+        return _Node(self.data.get(key), f"{self.where}.{key}", self.source)
+
+    def opt_child(self, key: str) -> _Node | None:
+        return None if self.data.get(key) is None else self.child(key)
+
+    def children(self, key: str) -> list[_Node]:
+        items = self.data.get(key, [])
+        if not isinstance(items, list):
+            raise _invalid(self.source, f"{self.where}.{key}", "a list")
+        return [
+            _Node(item, f"{self.where}.{key}[{i}]", self.source) for i, item in enumerate(items)
+        ]
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        items = self.data.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise _invalid(self.source, f"{self.where}.{key}", "a list of strings")
+        return tuple(items)
+
+
+def _invalid(source: str, where: str, expected: str) -> ConfigError:
+    return ConfigError(
+        f"{source} is not a valid perfaudit report: {where} should be {expected}; "
+        "regenerate it with `perfaudit scan` or `perfaudit bench`."
+    )
+
+
+def load_report(path: str | Path) -> Report:
+    """Read and validate the report at ``path``; raise ConfigError when it cannot be used."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the report {source!r}: {exc.strerror}.") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{source} is not JSON ({exc.msg} at line {exc.lineno}); "
+            "pass a file written by `perfaudit scan --json` or `perfaudit bench --json`."
+        ) from exc
+    return parse_report(data, source)
+
+
+def parse_report(data: object, source: str = "the report") -> Report:
+    """Turn a decoded JSON report into a :class:`ScanReport` or :class:`BenchReport`."""
+    root = _Node(data, "report", source)
+    schema = root.data.get("schema")
+    if schema == SCAN_SCHEMA:
+        return ScanReport(_environment(root), tuple(_request(n) for n in root.children("requests")))
+    if schema == BENCH_SCHEMA:
+        return _bench(root)
+    raise ConfigError(
+        f"{source} has schema {schema!r}; perfaudit reads {SCAN_SCHEMA!r} and {BENCH_SCHEMA!r}."
+    )
+
+
+def _environment(root: _Node) -> Environment:
+    return Environment(
+        perfaudit_version=root.text("perfaudit_version"),
+        django_version=root.text("django_version"),
+        vendor=root.child("database").text("vendor"),
+        settings=root.text("settings"),
+    )
+
+
+def _finding(node: _Node) -> Finding:
+    site = node.opt_child("callsite")
+    callsite = None
+    if site is not None:
+        callsite = CallSite(
+            file=site.text("file"),
+            line=site.integer("line"),
+            function=site.text("function"),
+            template=site.opt_text("template"),
+            template_line=site.opt_integer("template_line"),
+        )
+    return Finding(
+        kind=node.text("kind"),
+        fingerprint=node.text("fingerprint"),
+        count=node.integer("count"),
+        table=node.opt_text("table"),
+        model=node.opt_text("model"),
+        field=node.opt_text("field"),
+        suggestion=node.opt_text("suggestion") or "",
+        callsite=callsite,
+        sample_sql=node.opt_text("sample_sql") or "",
+        is_best_effort=bool(node.opt_bool("is_best_effort")),
+    )
+
+
+def _request(node: _Node) -> RequestResult:
+    return RequestResult(
+        name=node.text("name"),
+        method=node.text("method"),
+        path=node.text("path"),
+        user=node.opt_text("user"),
+        status=node.integer("status"),
+        error=node.opt_text("error"),
+        query_count=node.integer("query_count"),
+        view_query_count=_first_int(
+            node.opt_integer("view_query_count"), node.integer("query_count")
+        ),
+        duration_ms=node.number("duration_ms"),
+        sql_ms=node.number("sql_ms"),
+        findings=tuple(_finding(f) for f in node.children("findings")),
+    )
+
+
+def _first_int(value: int | None, fallback: int) -> int:
+    return fallback if value is None else value
+
+
+def _twin(node: _Node) -> TwinResult:
+    timing = node.child("timing")
+    return TwinResult(
+        status=node.integer("status"),
+        query_count=node.integer("query_count"),
+        view_query_count=node.integer("view_query_count"),
+        framework_query_count=node.opt_integer("framework_query_count") or 0,
+        timing=Timing(
+            min_ms=timing.number("min_ms"),
+            median_ms=timing.number("median_ms"),
+            iqr_ms=timing.number("iqr_ms"),
+            rounds=timing.integer("rounds"),
+        ),
+        findings=tuple(_finding(f) for f in node.children("findings")),
+    )
+
+
+def _scale(node: _Node) -> ScaleResult:
+    naive = node.opt_child("naive")
+    diff = node.data.get("diff")
+    return ScaleResult(
+        scale=node.integer("scale"),
+        optimized=_twin(node.child("optimized")),
+        naive=None if naive is None else _twin(naive),
+        responses_equal=node.opt_bool("responses_equal"),
+        diff=None if diff is None else diff if isinstance(diff, str) else json.dumps(diff),
+        query_ratio=node.opt_number("query_ratio"),
+        time_ratio=node.opt_number("time_ratio"),
+    )
+
+
+def _complexity(node: _Node | None) -> Complexity | None:
+    if node is None:
+        return None
+    return Complexity(growth=node.text("growth"), label=node.text("label"))
+
+
+def _bench(root: _Node) -> BenchReport:
+    scenarios = []
+    for node in root.children("scenarios"):
+        complexity = node.opt_child("complexity")
+        scenarios.append(
+            ScenarioResult(
+                name=node.text("name"),
+                method=node.text("method"),
+                path=node.text("path"),
+                naive_path=node.opt_text("naive_path"),
+                user=node.opt_text("user"),
+                max_queries=node.opt_integer("max_queries"),
+                results=tuple(
+                    sorted((_scale(r) for r in node.children("results")), key=lambda r: r.scale)
+                ),
+                optimized_complexity=_complexity(complexity and complexity.opt_child("optimized")),
+                naive_complexity=_complexity(complexity and complexity.opt_child("naive")),
+                failures=node.texts("failures"),
+                verdict=node.text("verdict"),
+            )
+        )
+    gates = root.opt_child("gates")
+    scales = root.data.get("scales")
+    return BenchReport(
+        environment=_environment(root),
+        scales=tuple(s for s in scales if isinstance(s, int)) if isinstance(scales, list) else (),
+        rounds=root.opt_integer("rounds") or 0,
+        scenarios=tuple(scenarios),
+        gate_failures=gates.texts("failures") if gates else (),
+        gate_improvements=gates.texts("improvements") if gates else (),
+    )
