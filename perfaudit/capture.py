@@ -30,6 +30,7 @@ from perfaudit.triggers import (
     deferred_trigger,
     descriptor_trigger,
     manager_trigger,
+    plain_trigger,
     queryset_trigger,
 )
 
@@ -152,11 +153,13 @@ class QueryRecorder:
             child = frame
             frame = frame.f_back
         trigger = None
-        if not is_prefetch:
-            if trigger_frame is not None:
-                trigger = _trigger_from_frame(*trigger_frame)
-            if trigger is None and queryset_frame is not None:
-                trigger = queryset_trigger(queryset_frame.f_locals.get("self"))
+        if trigger_frame is not None and not is_prefetch:
+            trigger = _trigger_from_frame(*trigger_frame)
+        if trigger is None and queryset_frame is not None:
+            queryset = queryset_frame.f_locals.get("self")
+            # A prefetch query carries the first instance in its hints, yet it is one query
+            # for all rows, not a relation read row by row.
+            trigger = plain_trigger(queryset) if is_prefetch else queryset_trigger(queryset)
         return CapturedQuery(
             sql=sql,
             params=_freeze_params(params),

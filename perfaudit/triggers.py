@@ -68,6 +68,13 @@ def manager_trigger(manager: Any, operation: str) -> Trigger | None:
     return Trigger(kind, label(instance), name, label(target))
 
 
+def plain_trigger(queryset: Any) -> Trigger | None:
+    """A query of ``queryset``'s model that no relation access explains."""
+    return (
+        Trigger("queryset", label(queryset.model), "") if isinstance(queryset, QuerySet) else None
+    )
+
+
 def queryset_trigger(queryset: Any) -> Trigger | None:
     """A queryset being evaluated: a related manager's (its hints hold the instance) or not."""
     if not isinstance(queryset, QuerySet):
@@ -75,7 +82,7 @@ def queryset_trigger(queryset: Any) -> Trigger | None:
     model = queryset.model
     instance = getattr(queryset, "_hints", {}).get("instance")
     if not isinstance(instance, Model) or isinstance(instance, model):
-        return Trigger("queryset", label(model), "")
+        return plain_trigger(queryset)
     query = queryset.query
     known = getattr(queryset, "_known_related_objects", {})
     fk = next((f for f in known if getattr(f, "model", None) is model), None)
@@ -89,7 +96,7 @@ def queryset_trigger(queryset: Any) -> Trigger | None:
             if through._meta.db_table in tables
         ]
         if not names:
-            return Trigger("queryset", label(model), "")
+            return plain_trigger(queryset)
         name, base = names[0], "m2m"
     # The manager adds one filter (the join to the instance); anything more was the caller's.
     is_plain = (

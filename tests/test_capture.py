@@ -1,0 +1,198 @@
+"""perfaudit.capture on shopdemo's models: triggers, call sites, template lines, framework tags."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.db.models import Prefetch
+from django.template import Context, Engine
+
+from perfaudit.capture import capture_queries
+from perfaudit.records import CallSite, Trigger
+from shopdemo.shop.models import Category, Order, Product, Review, Tag
+
+pytestmark = pytest.mark.django_db
+HERE = "tests/test_capture.py"
+
+
+def line_of(marker: str) -> int:
+    """The line of this file that carries ``# marker``."""
+    source = inspect.getsource(inspect.getmodule(line_of))  # type: ignore[arg-type]
+    lines = [i for i, text in enumerate(source.splitlines(), 1) if text.endswith(f"# {marker}")]
+    assert len(lines) == 1, marker
+    return lines[0]
+
+
+def only_trigger(queries):
+    assert len(queries) == 1, [q.sql for q in queries]
+    return queries[0].trigger
+
+
+def test_forward_fk(shop) -> None:
+    review = Review.objects.order_by("id").first()
+    with capture_queries() as queries:
+        review.author  # noqa: B018  # forward-fk
+    assert only_trigger(queries) == Trigger("forward", "shop.Review", "author", "shop.Customer")
+    assert queries[0].callsite == CallSite(HERE, line_of("forward-fk"), "test_forward_fk")
+    assert queries[0].alias == "default"
+    assert not queries[0].is_framework
+
+
+def test_forward_one_to_one(shop) -> None:
+    customer = Order.objects.order_by("id").first().customer
+    with capture_queries() as queries:
+        customer.user  # noqa: B018
+    assert only_trigger(queries) == Trigger("forward", "shop.Customer", "user", "auth.User")
+
+
+def test_reverse_one_to_one(shop) -> None:
+    user = User.objects.get(username="customer-1")
+    with capture_queries() as queries:
+        user.customer  # noqa: B018
+    assert only_trigger(queries) == Trigger(
+        "reverse_one_to_one", "auth.User", "customer", "shop.Customer"
+    )
+
+
+def test_reverse_fk_iteration(shop) -> None:
+    product = Product.objects.order_by("id").first()
+    with capture_queries() as queries:
+        list(product.reviews.all())
+    assert only_trigger(queries) == Trigger("reverse_fk", "shop.Product", "reviews", "shop.Review")
+
+
+@pytest.mark.parametrize(
+    ("owner", "attribute", "trigger"),
+    [
+        (Product, "tags", Trigger("m2m", "shop.Product", "tags", "shop.Tag")),
+        (Tag, "products", Trigger("m2m", "shop.Tag", "products", "shop.Product")),
+    ],
+    ids=["forward-m2m", "reverse-m2m"],
+)
+def test_many_to_many_iteration(shop, owner, attribute, trigger) -> None:
+    obj = owner.objects.order_by("id").first()
+    with capture_queries() as queries:
+        list(getattr(obj, attribute).all())
+    assert only_trigger(queries) == trigger
+
+
+@pytest.mark.parametrize(
+    ("call", "kind"),
+    [
+        (lambda p: p.reviews.count(), "related_count"),
+        (lambda p: p.reviews.exists(), "related_exists"),
+        (lambda p: list(p.reviews.filter(rating=5)), "related_filter"),
+        (lambda p: list(p.reviews.order_by("-id")), "related_filter"),
+        (lambda p: list(p.reviews.all()[:2]), "related_filter"),
+    ],
+    ids=["count", "exists", "filter", "order_by", "slice"],
+)
+def test_related_manager_methods(shop, call, kind) -> None:
+    product = Product.objects.order_by("id").first()
+    with capture_queries() as queries:
+        call(product)
+    assert only_trigger(queries) == Trigger(kind, "shop.Product", "reviews", "shop.Review")
+
+
+@pytest.mark.parametrize(
+    ("call", "kind"),
+    [(lambda p: p.tags.count(), "related_count"), (lambda p: p.tags.exists(), "related_exists")],
+    ids=["count", "exists"],
+)
+def test_many_to_many_count_and_exists(shop, call, kind) -> None:
+    product = Product.objects.order_by("id").first()
+    with capture_queries() as queries:
+        call(product)
+    assert only_trigger(queries) == Trigger(kind, "shop.Product", "tags", "shop.Tag")
+
+
+def test_filter_on_a_prefetched_relation_still_queries(shop) -> None:
+    product = Product.objects.prefetch_related("reviews").order_by("id").first()
+    with capture_queries() as queries:
+        list(product.reviews.all())
+        list(product.reviews.filter(rating__gte=1))
+    assert only_trigger(queries).kind == "related_filter"
+
+
+def test_deferred_field(shop) -> None:
+    product = Product.objects.only("name").order_by("id").first()
+    with capture_queries() as queries:
+        product.description  # noqa: B018
+    assert only_trigger(queries) == Trigger("deferred", "shop.Product", "description")
+
+
+def test_hand_written_query(shop) -> None:
+    with capture_queries() as queries:
+        list(Review.objects.filter(product_id=1))
+    assert only_trigger(queries) == Trigger("queryset", "shop.Review", "")
+
+
+def test_prefetch_queries_are_not_relation_accesses(shop) -> None:
+    with capture_queries() as queries:
+        list(Product.objects.prefetch_related("tags", Prefetch("reviews"))[:3])
+    assert [q.trigger.kind for q in queries] == ["queryset"] * 3
+
+
+def test_params_and_sql_are_recorded(shop) -> None:
+    with capture_queries() as queries:
+        list(Category.objects.filter(slug="x", id__in=[1, 2]))
+    (query,) = queries
+    assert query.params == (1, 2, "x")
+    assert "shop_category" in query.sql
+    assert query.duration_ms >= 0
+    assert query.many is False
+
+
+def test_template_name_and_line() -> None:
+    engine = Engine(debug=True)
+    template = engine.from_string(
+        "<ul>\n{% for c in categories %}\n<li>{{ c.products.count }}\n{% endfor %}"
+    )
+    categories = list(Category.objects.bulk_create([Category(name=n, slug=n) for n in "ab"]))
+    with capture_queries() as queries:
+        template.render(Context({"categories": categories}))  # render
+    assert [q.callsite for q in queries] == [
+        CallSite(
+            HERE,
+            line_of("render"),
+            "test_template_name_and_line",
+            template="<unknown source>",
+            template_line=3,
+        )
+    ] * 2
+    assert {q.trigger for q in queries} == {
+        Trigger("related_count", "shop.Category", "products", "shop.Product")
+    }
+
+
+def test_session_and_user_queries_are_framework(shop, client_as) -> None:
+    client = client_as("customer-1")
+    with capture_queries() as queries:
+        response = client.get("/api/naive/orders/")
+    assert response.status_code == 200
+    flags = [q.is_framework for q in queries]
+    # The session and the user load when the view's decorator reads request.user.
+    assert flags[:2] == [True, True]
+    assert not any(flags[2:])
+    assert "django_session" in queries[0].sql
+    assert "auth_user" in queries[1].sql
+    assert queries[2].callsite.file == "shopdemo/shop/naive.py"
+
+
+def test_anonymous_requests_have_no_framework_queries(shop, client) -> None:
+    with capture_queries() as queries:
+        client.get("/api/naive/products/")
+    assert queries and not any(q.is_framework for q in queries)
+
+
+def test_wrappers_are_removed_after_the_block(shop) -> None:
+    before = list(connection.execute_wrappers)
+    with capture_queries():
+        assert len(connection.execute_wrappers) == len(before) + 1
+    assert connection.execute_wrappers == before
+    with pytest.raises(ZeroDivisionError), capture_queries():
+        1 / 0  # noqa: B018
+    assert connection.execute_wrappers == before
