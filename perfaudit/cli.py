@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -16,6 +16,7 @@ from perfaudit.errors import PerfAuditError
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from perfaudit.bench_config import BenchConfig
     from perfaudit.config import ScanConfig
 
 
@@ -72,16 +73,11 @@ def scan(**flags: Any) -> None:
 
     from perfaudit.config import ScanOptions, load_scan_config
 
-    try:
+    def run() -> int:
         config = load_scan_config(Path.cwd(), ScanOptions(**flags), os.environ)
-        code = run_scan_command(config, Console(highlight=False))
-    except PerfAuditError as exc:
-        click.echo(f"perfaudit: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("perfaudit: interrupted; the test database was destroyed.", err=True)
-        sys.exit(130)
-    sys.exit(code)
+        return run_scan_command(config, Console(highlight=False))
+
+    exit_with(run)
 
 
 def run_scan_command(config: ScanConfig, console: Console) -> int:
@@ -104,9 +100,57 @@ def run_scan_command(config: ScanConfig, console: Console) -> int:
 
 
 @cli.command()
-def bench() -> None:
-    """Compare naive and optimized views side by side (not implemented yet)."""
-    not_implemented("bench")
+@click.option("--settings", metavar="MOD", help="Django settings module of the project.")
+@click.option("--pythonpath", metavar="DIR", multiple=True, help="Put DIR first on sys.path.")
+@click.option("--scenario", "scenarios", metavar="NAME", multiple=True, help="Run NAME only.")
+@click.option("--scales", metavar="N,N,...", help="Data sizes for the setup callable.")
+@click.option("--rounds", type=int, help="Timed requests per twin and scale [5].")
+@click.option("--max-queries", type=int, metavar="N", help="Budget of every optimized view.")
+@click.option("--baseline", metavar="FILE", help="Fail on regressions against FILE.")
+@click.option("--update-baseline", is_flag=True, help="Ratchet FILE down to this run.")
+@click.option("--json", "json_path", metavar="FILE", help="Write the bench-v1 JSON report.")
+def bench(**flags: Any) -> None:
+    """Compare naive and optimized views side by side, across data sizes, and gate on it."""
+    from rich.console import Console
+
+    from perfaudit.bench_config import BenchOptions, load_bench_config
+
+    def run() -> int:
+        config = load_bench_config(Path.cwd(), BenchOptions(**flags), os.environ)
+        return run_bench_cli(config, Console(highlight=False))
+
+    exit_with(run)
+
+
+def exit_with(command: Callable[[], int]) -> NoReturn:
+    """Run ``command`` and exit with its code; a PerfAuditError becomes one line and its code."""
+    try:
+        code = command()
+    except PerfAuditError as exc:
+        click.echo(f"perfaudit: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("perfaudit: interrupted; the test database was destroyed.", err=True)
+        sys.exit(130)
+    sys.exit(code)
+
+
+def run_bench_cli(config: BenchConfig, console: Console) -> int:
+    """Bench with a progress bar, print the table and verdicts; return the exit code."""
+    from perfaudit.bench import count_steps
+    from perfaudit.bench_command import run_bench_command
+    from perfaudit.bench_console import bench_progress, render_bench
+
+    with bench_progress(console, count_steps(config)) as on_step:
+        outcome = run_bench_command(config, on_step=on_step)
+    render_bench(outcome.report, console)
+    if config.json_path:
+        console.print(f"JSON report written to {config.json_path}")
+    if outcome.baseline_written:
+        console.print(f"Baseline written to {outcome.baseline_written}")
+    for line in outcome.gates.failure_lines:
+        click.echo(f"perfaudit: FAILED {line}", err=True)
+    return outcome.exit_code
 
 
 def main() -> None:

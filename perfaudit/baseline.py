@@ -1,0 +1,158 @@
+"""The committed baseline (``perfaudit/baseline-v1``): read, validate, ratchet down, write.
+
+A baseline holds, per scenario and scale, the optimized twin's view query count and its
+findings, plus whether the twins' responses were equal. It is keyed by scale, never by
+database: the optimized views issue the same queries on SQLite and PostgreSQL, so one file
+gates both. Findings are stored as vendor-neutral keys ("n_plus_one shop.Product.category"),
+not as SQL fingerprints, which differ between backends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perfaudit.errors import ConfigError
+from perfaudit.records import Finding
+
+BASELINE_SCHEMA = "perfaudit/baseline-v1"
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """What the optimized twin of a scenario did at one scale."""
+
+    view_query_count: int
+    findings: tuple[str, ...] = ()  # sorted finding keys
+
+
+@dataclass(frozen=True)
+class BaselineScenario:
+    scales: Mapping[int, BaselineEntry]
+    responses_equal: bool | None = None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    scenarios: Mapping[str, BaselineScenario]
+
+
+def finding_key(finding: Finding) -> str:
+    """A finding named by kind and relation, the same on every database backend."""
+    where = ".".join(p for p in (finding.model or finding.table, finding.field) if p)
+    return f"{finding.kind} {where or '?'}"
+
+
+def finding_keys(findings: Iterable[Finding]) -> tuple[str, ...]:
+    return tuple(sorted({finding_key(f) for f in findings}))
+
+
+def load_baseline(path: Path) -> Baseline:
+    """Read and validate the baseline at ``path``; ConfigError (exit 2) when it is unusable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"Baseline {str(path)!r} does not exist; create it with --update-baseline."
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the baseline {str(path)!r}: {exc.strerror}.") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"Baseline {str(path)!r} is not JSON ({exc.msg} at line {exc.lineno}); restore it "
+            "from version control or regenerate it with --update-baseline."
+        ) from None
+    return parse_baseline(data, str(path))
+
+
+def parse_baseline(data: Any, source: str) -> Baseline:
+    """Validate a decoded baseline document."""
+
+    def invalid(where: str, expected: str) -> ConfigError:
+        return ConfigError(
+            f"Baseline {source!r} is corrupt: {where} should be {expected}; restore it from "
+            "version control or regenerate it with --update-baseline."
+        )
+
+    if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise ConfigError(
+            f"Baseline {source!r} has schema {found!r}, expected {BASELINE_SCHEMA!r}; "
+            "regenerate it with --update-baseline."
+        )
+    raw_scenarios = data.get("scenarios")
+    if not isinstance(raw_scenarios, dict):
+        raise invalid("scenarios", "an object")
+    scenarios: dict[str, BaselineScenario] = {}
+    for name, raw in raw_scenarios.items():
+        where = f"scenarios.{name}"
+        if not isinstance(raw, dict) or not isinstance(raw.get("scales"), dict):
+            raise invalid(f"{where}.scales", "an object")
+        equal = raw.get("responses_equal")
+        if equal is not None and not isinstance(equal, bool):
+            raise invalid(f"{where}.responses_equal", "true, false or null")
+        scales: dict[int, BaselineEntry] = {}
+        for scale, entry in raw["scales"].items():
+            if not (isinstance(scale, str) and scale.isdigit()):
+                raise invalid(f"{where}.scales key {scale!r}", "a positive integer")
+            if not isinstance(entry, dict):
+                raise invalid(f"{where}.scales.{scale}", "an object")
+            count = entry.get("view_query_count")
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise invalid(f"{where}.scales.{scale}.view_query_count", "a count")
+            findings = entry.get("findings", [])
+            if not isinstance(findings, list) or not all(isinstance(f, str) for f in findings):
+                raise invalid(f"{where}.scales.{scale}.findings", "a list of strings")
+            scales[int(scale)] = BaselineEntry(count, tuple(sorted(findings)))
+        scenarios[name] = BaselineScenario(scales, equal)
+    return Baseline(scenarios)
+
+
+def check_coverage(
+    baseline: Baseline, names: Iterable[str], scales: Iterable[int], source: str
+) -> None:
+    """ConfigError unless the baseline has an entry for every scenario and scale to be run."""
+    for name in names:
+        entry = baseline.scenarios.get(name)
+        if entry is None:
+            raise ConfigError(
+                f"Baseline {source!r} has no scenario {name!r}; add it with --update-baseline."
+            )
+        missing = [s for s in scales if s not in entry.scales]
+        if missing:
+            known = ", ".join(str(s) for s in sorted(entry.scales)) or "none"
+            raise ConfigError(
+                f"Baseline {source!r} has no scale {missing[0]} for scenario {name!r} (it has "
+                f"{known}); run with the baseline's --scales or add it with --update-baseline."
+            )
+
+
+def baseline_dict(baseline: Baseline) -> dict[str, Any]:
+    """The baseline-v1 document."""
+    return {
+        "schema": BASELINE_SCHEMA,
+        "scenarios": {
+            name: {
+                "responses_equal": scenario.responses_equal,
+                "scales": {
+                    str(scale): {
+                        "view_query_count": e.view_query_count,
+                        "findings": list(e.findings),
+                    }
+                    for scale, e in sorted(scenario.scales.items())
+                },
+            }
+            for name, scenario in sorted(baseline.scenarios.items())
+        },
+    }
+
+
+def write_baseline(baseline: Baseline, path: Path) -> None:
+    """Write the baseline with sorted keys so that its diffs review well."""
+    text = json.dumps(baseline_dict(baseline), indent=2, sort_keys=True) + "\n"
+    path.write_text(text, encoding="utf-8")

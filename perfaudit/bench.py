@@ -1,0 +1,211 @@
+"""Run the bench: every scenario's naive and optimized twins, at every scale, for several rounds.
+
+For each scale the project gets a fresh test database seeded by the setup callable with that
+scale (:func:`perfaudit.boot.test_databases`). Each twin is then replayed once under capture
+(:func:`perfaudit.replay.audit_request`: queries, findings and body), warmed up, and timed for
+``rounds`` requests without capture, whose stack walks would otherwise be timed too.
+The counted request is the first one on the fresh data, so a cache cannot hide an N+1.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from perfaudit.bench_config import BenchConfig
+from perfaudit.boot import configure_django, test_databases
+from perfaudit.complexity import Growth, fit_growth
+from perfaudit.config import Scenario
+from perfaudit.equality import BodyComparison, compare_responses
+from perfaudit.errors import ProjectError
+from perfaudit.records import RequestAudit
+from perfaudit.replay import RequestSpec, _client_for, audit_request, plan_requests
+from perfaudit.report_data import Timing
+from perfaudit.timing import summarize
+
+
+@dataclass(frozen=True)
+class TwinRun:
+    """One twin measured at one scale: its captured request and its timings."""
+
+    audit: RequestAudit
+    timing: Timing
+
+    @property
+    def framework_query_count(self) -> int:
+        return self.audit.query_count - self.audit.view_query_count
+
+
+@dataclass(frozen=True)
+class ScaleRun:
+    """Both twins of a scenario at one scale; ``naive`` is None without a naive twin."""
+
+    scale: int
+    optimized: TwinRun
+    naive: TwinRun | None = None
+    comparison: BodyComparison | None = None
+
+    @property
+    def query_ratio(self) -> float | None:
+        """Naive view queries over optimized view queries (None when undefined)."""
+        if self.naive is None or not self.optimized.audit.view_query_count:
+            return None
+        return self.naive.audit.view_query_count / self.optimized.audit.view_query_count
+
+    @property
+    def time_ratio(self) -> float | None:
+        """Naive median time over optimized median time."""
+        if self.naive is None or self.optimized.timing.median_ms <= 0:
+            return None
+        return self.naive.timing.median_ms / self.optimized.timing.median_ms
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One scenario across every scale, with how each twin's query count scales."""
+
+    scenario: Scenario
+    scales: tuple[ScaleRun, ...]
+    optimized_growth: Growth
+    naive_growth: Growth | None = None
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """A whole bench run and what it ran against."""
+
+    settings: str
+    vendor: str
+    django_version: str
+    scales: tuple[int, ...]
+    rounds: int
+    scenarios: tuple[ScenarioRun, ...]
+
+
+@dataclass(frozen=True)
+class BenchStep:
+    """Progress report: one twin of one scenario at one scale is about to be measured."""
+
+    scenario: str
+    twin: str  # "naive" | "optimized"
+    scale: int
+
+    @property
+    def name(self) -> str:
+        """What a progress bar shows."""
+        return f"{self.scenario} [{self.twin}] at scale {self.scale}"
+
+
+def count_steps(config: BenchConfig) -> int:
+    """How many twin measurements a run makes (for a progress bar)."""
+    twins = sum(2 if s.naive_path else 1 for s in config.scenarios)
+    return twins * len(config.scales)
+
+
+def run_bench(
+    config: BenchConfig, *, on_step: Callable[[BenchStep], None] | None = None
+) -> BenchResult:
+    """Boot the project once per scale, measure every scenario's twins, fit their growth.
+
+    Raises ConfigError (bad scenario paths or users) or ProjectError (boot failure, a view
+    that raised: a benchmark of a crash means nothing).
+    """
+    configure_django(config.project.settings, config.project.pythonpath)
+    import django
+
+    # plan_requests reads the scenarios from the project configuration: give it the selection.
+    project = replace(config.project, scenarios=config.scenarios, urls=(), user=None)
+    by_scale: list[dict[str, ScaleRun]] = []
+    vendor = settings = ""
+    for scale in config.scales:
+        with test_databases(setup=project.setup, fixtures=project.fixtures, scale=scale) as booted:
+            vendor, settings = booted.vendor, booted.settings
+            _clear_caches()  # a cache filled at the previous scale would serve stale bodies
+            specs = {s.name: s for s in plan_requests(project, booted.setup_values)}
+            runner = _TwinRunner(config, scale, on_step)
+            by_scale.append({s.name: runner.measure_scenario(s, specs) for s in config.scenarios})
+    scenarios = tuple(
+        _scenario_run(scenario, tuple(runs[scenario.name] for runs in by_scale))
+        for scenario in config.scenarios
+    )
+    return BenchResult(
+        settings=settings,
+        vendor=vendor,
+        django_version=django.get_version(),
+        scales=config.scales,
+        rounds=config.rounds,
+        scenarios=scenarios,
+    )
+
+
+class _TwinRunner:
+    """Measures twins at one scale, one logged-in client per user."""
+
+    def __init__(
+        self, config: BenchConfig, scale: int, on_step: Callable[[BenchStep], None] | None
+    ) -> None:
+        self.config = config
+        self.scale = scale
+        self.on_step = on_step
+        self.clients: dict[str | None, Any] = {}
+
+    def measure_scenario(self, scenario: Scenario, specs: dict[str, RequestSpec]) -> ScaleRun:
+        naive = None
+        if scenario.naive_path is not None:
+            naive = self.measure(specs[f"{scenario.name}[naive]"], scenario.name, "naive")
+        optimized = self.measure(specs[scenario.name], scenario.name, "optimized")
+        comparison = None
+        if naive is not None:
+            comparison = compare_responses(
+                (naive.audit.status, naive.audit.body),
+                (optimized.audit.status, optimized.audit.body),
+            )
+        return ScaleRun(self.scale, optimized, naive, comparison)
+
+    def measure(self, spec: RequestSpec, scenario: str, twin: str) -> TwinRun:
+        if self.on_step is not None:
+            self.on_step(BenchStep(scenario, twin, self.scale))
+        client = self.clients.get(spec.user)
+        if client is None:
+            client = self.clients[spec.user] = _client_for(spec.user)
+        project = self.config.project
+        audit = audit_request(client, spec, threshold=project.threshold, root=project.root)
+        if audit.error is not None:
+            raise ProjectError(
+                f"Scenario {scenario!r} ({twin}, {spec.method} {spec.path}) at scale "
+                f"{self.scale} raised {audit.error}; fix the view or the scenario."
+            )
+        for _ in range(self.config.warmup):
+            client.generic(spec.method, spec.path)
+        samples = []
+        for _ in range(self.config.rounds):
+            start = time.perf_counter()
+            client.generic(spec.method, spec.path)
+            samples.append((time.perf_counter() - start) * 1000)
+        return TwinRun(audit=audit, timing=summarize(samples))
+
+
+def _scenario_run(scenario: Scenario, runs: tuple[ScaleRun, ...]) -> ScenarioRun:
+    optimized = fit_growth([(r.scale, r.optimized.audit.view_query_count) for r in runs])
+    naive = None
+    if scenario.naive_path is not None:
+        naive = fit_growth(
+            [(r.scale, r.naive.audit.view_query_count) for r in runs if r.naive is not None]
+        )
+    return ScenarioRun(scenario, runs, optimized, naive)
+
+
+def _clear_caches() -> None:
+    from django.core.cache import caches
+
+    for alias in caches:
+        cache = caches[alias]
+        # django-redis's clear() flushes the whole Redis database, other projects' keys too;
+        # delete_pattern stays inside this cache's KEY_PREFIX.
+        delete_pattern = getattr(cache, "delete_pattern", None)
+        if delete_pattern is not None:
+            delete_pattern("*")
+        else:
+            cache.clear()
