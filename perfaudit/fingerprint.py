@@ -20,16 +20,18 @@ __all__ = ["fingerprint_sql", "first_table", "statement_verb"]
 # because finditer resumes exactly where the previous token ended.
 _TOKEN = re.compile(
     r"""
-      (?P<ws>\s+)
-    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+    \s*  # leading whitespace belongs to the token: half as many matches to loop over
+    (?:
+      (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
     | (?P<estr>[eE]'(?:[^'\\]|\\.|'')*'?)
     | (?P<str>(?:[nNbBxX]|[uU]&)?'(?:[^']|'')*'?)
-    | (?P<qident>"(?:[^"]|"")*"?|`(?:[^`]|``)*`?)
+    | (?P<qident>"(?:[^"]|"")*"(?:\."(?:[^"]|"")*")*|"(?:[^"]|"")*|`(?:[^`]|``)*`?)
     | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*|)\$.*?(?:\$(?P=tag)\$|\Z))
     | (?P<param>%\((?:[^)]*)\)s|%s|\$\d+|\?|(?<!:):[A-Za-z_][A-Za-z_0-9]*)
     | (?P<num>0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*)
     | (?P<op>::|<>|!=|<=|>=|\|\||->>|->|\#>>|\#>|\#-|@>|<@|@@|&&|<<|>>|!?~\*?|%%|[^\sA-Za-z_0-9])
+    )
     """,
     re.VERBOSE | re.DOTALL,
 )
@@ -77,17 +79,17 @@ def fingerprint_sql(sql: str) -> str:
     append = out.append
     for match in _TOKEN.finditer(sql):
         kind = match.lastgroup
-        if kind == "ws" or kind == "comment":
+        if kind == "comment":
             continue
         if kind == "word":
-            word = match.group().lower()
+            word = match.group(kind).lower()
             if word in _BOOLEANS:
                 word = "?"
             elif out and out[-1] == "savepoint":
                 word = "?"  # savepoint names are generated per call (s140123_x7)
             append(word)
         elif kind == "qident":
-            text = match.group()
+            text = match.group(kind)
             if out and out[-1] == "savepoint":
                 append("?")
             elif text[0] == '"':
@@ -101,7 +103,7 @@ def fingerprint_sql(sql: str) -> str:
             else:
                 append("?")
         elif kind == "op":
-            op = match.group()
+            op = match.group(kind)
             # "%%" is how a literal "%" is written when the driver interpolates parameters.
             append("%" if op == "%%" else op)
         else:  # str, estr, dollar, param

@@ -1,0 +1,1 @@
+"""pytest-benchmark suites (not collected by the default test run) and their helpers."""
