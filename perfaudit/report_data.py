@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from perfaudit.errors import ConfigError
 from perfaudit.records import CallSite, Finding
@@ -231,6 +232,11 @@ def _invalid(source: str, where: str, expected: str) -> ConfigError:
 
 def load_report(path: str | Path) -> Report:
     """Read and validate the report at ``path``; raise ConfigError when it cannot be used."""
+    return parse_report(read_document(path), str(path))
+
+
+def read_document(path: str | Path) -> dict[str, Any]:
+    """The decoded JSON object at ``path`` (unvalidated: see :func:`parse_report`)."""
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -243,7 +249,9 @@ def load_report(path: str | Path) -> Report:
             f"{source} is not JSON ({exc.msg} at line {exc.lineno}); "
             "pass a file written by `perfaudit scan --json` or `perfaudit bench --json`."
         ) from exc
-    return parse_report(data, source)
+    if not isinstance(data, dict):
+        raise _invalid(source, "report", "an object")
+    return data
 
 
 def parse_report(data: object, source: str = "the report") -> Report:

@@ -105,15 +105,15 @@ def format_ratio(value: float | None) -> str:
     return NO_VALUE if value is None else f"{value:.1f}\u00d7"  # the multiplication sign
 
 
-def format_change(before: float | None, after: float | None, unit: str = "") -> str:
-    """``43 → 23``; a side that does not exist shows as a dash."""
+def format_change(before: float | None, after: float | None, digits: int | None = None) -> str:
+    """``43 → 23`` (or ``18.4 → 11.0`` with ``digits=1``); a missing side shows as a dash."""
 
     def show(value: float | None) -> str:
         if value is None:
             return NO_VALUE
-        return f"{value:g}{unit}" if not unit else f"{value:.1f}{unit}"
+        return f"{value:g}" if digits is None else f"{value:.{digits}f}"
 
-    return f"{show(before)} → {show(after)}"
+    return f"{show(before)} \u2192 {show(after)}"
 
 
 def plural(count: int, word: str) -> str:

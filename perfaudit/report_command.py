@@ -1,0 +1,113 @@
+"""The work behind ``perfaudit report`` and ``perfaudit diff``, and the CI outputs of every command.
+
+cli.py only parses flags and prints what these functions return. None of this needs Django.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perfaudit.ci_output import render_github, write_junit
+from perfaudit.diff import diff_reports
+from perfaudit.errors import ConfigError
+from perfaudit.render_diff import render_diff_markdown, render_diff_text
+from perfaudit.render_html import render_html
+from perfaudit.render_markdown import render_markdown
+from perfaudit.report_data import load_report, parse_report, read_document
+
+REPORTS_DIR = "reports"
+FORMATS = ("table", "markdown", "html")
+SUFFIX_FORMATS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
+
+
+def default_report_path(kind: str, root: Path | None = None) -> Path:
+    """Where ``scan`` and ``bench`` write their JSON when ``--json`` is not given.
+
+    One stable name per command (``reports/scan.json``, ``reports/bench.json``), so a CI step
+    or a later ``perfaudit diff`` can find it without being told.
+    """
+    return (root or Path.cwd()) / REPORTS_DIR / f"{kind}.json"
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """``reports/scan.json`` rather than an absolute path when the file is under ``root``."""
+    try:
+        return str(path.resolve().relative_to((root or Path.cwd()).resolve()))
+    except ValueError:
+        return str(path)
+
+
+def choose_format(format_name: str | None, output: str | None) -> str:
+    """The ``--format`` given, else the one ``-o``'s suffix names, else ``table``."""
+    if format_name:
+        return format_name
+    if output and output != "-":
+        return SUFFIX_FORMATS.get(Path(output).suffix.lower(), "table")
+    return "table"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered report: ``text`` to print or write, or ``document`` for the rich table."""
+
+    format: str
+    text: str = ""
+    document: dict[str, Any] | None = None
+
+
+def render_report_file(path: str, format_name: str) -> Rendered:
+    """Read the JSON report at ``path`` and render it; ``table`` is left to the console."""
+    if format_name not in FORMATS:
+        raise ConfigError(f"Unknown report format {format_name!r}; use one of {FORMATS}.")
+    document = read_document(path)
+    report = parse_report(document, path)  # validate even for the table: clear errors first
+    if format_name == "markdown":
+        return Rendered(format_name, text=render_markdown(report))
+    if format_name == "html":
+        return Rendered(format_name, text=render_html(report))
+    return Rendered(format_name, document=document)
+
+
+def default_html_path(report_path: str) -> Path:
+    """``reports/<name>.html`` for ``<name>.json``: an HTML page is for a browser, not a tty."""
+    return Path(REPORTS_DIR) / f"{Path(report_path).stem}.html"
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+@dataclass(frozen=True)
+class DiffOutcome:
+    """The rendered diff and the exit code it calls for (1 when NEW regresses)."""
+
+    text: str
+    exit_code: int
+
+
+def diff_report_files(old_path: str, new_path: str, format_name: str = "table") -> DiffOutcome:
+    """Compare two report files; ``format_name`` is ``table`` (plain text) or ``markdown``."""
+    diff = diff_reports(load_report(old_path), load_report(new_path))
+    render = render_diff_markdown if format_name == "markdown" else render_diff_text
+    return DiffOutcome(render(diff), 1 if diff.has_regressed else 0)
+
+
+def wants_github(flag: bool, env: Mapping[str, str]) -> bool:
+    """``--github``, or running on GitHub Actions (which sets GITHUB_ACTIONS=true)."""
+    return flag or env.get("GITHUB_ACTIONS", "").lower() == "true"
+
+
+def ci_outputs(
+    document: Mapping[str, Any], *, github: bool, junit: str | None
+) -> tuple[str, Path | None]:
+    """The annotation lines to print (maybe empty) and the JUnit file written (or None)."""
+    report = parse_report(dict(document))
+    annotations = render_github(report) if github else ""
+    written = write_junit(report, junit) if junit else None
+    return annotations, written

@@ -1,0 +1,68 @@
+"""Markdown reports against golden files: deterministic, no timestamps, no machine paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from perfaudit.render_markdown import render_markdown
+from perfaudit.report_data import load_report, parse_report
+from tests.report_fixtures import assert_golden, fixture_document, fixture_path
+
+
+@pytest.mark.parametrize("name", ["scan", "bench", "bench_regressed"])
+def test_markdown_matches_the_golden_file(name: str) -> None:
+    assert_golden(f"{name}.md", render_markdown(load_report(fixture_path(name))))
+
+
+def test_rendering_twice_gives_the_same_bytes() -> None:
+    report = load_report(fixture_path("bench"))
+    assert render_markdown(report) == render_markdown(report)
+
+
+def test_scan_summary_row_and_collapsed_finding() -> None:
+    text = render_markdown(load_report(fixture_path("scan")))
+    assert text.startswith("### perfaudit scan: 6 findings in 6 requests, 1 error\n")
+    assert (
+        "| `product_list[naive]`<br>`GET /api/naive/products/` | 200 | 43 | 18.4 ms | 2 N+1 |"
+        in text
+    )
+    assert "| `product_detail[naive]`<br>`GET /api/naive/products/7/` | 500 ❌ |" in text
+    block = (
+        "<details>\n<summary>product_list[naive]: N+1 on shop.Product.category (20 queries)"
+        "</summary>\n\n- **Relation:** `shop.Product.category` (table `shop_category`)\n"
+        "- **Call site:** `shopdemo/shop/serializers.py:58 in product_summary`\n"
+        "- **Fix:** `select_related('category')`\n\n```sql\nSELECT "
+    )
+    assert block in text
+    assert text.count("<details>") == text.count("</details>") == 6
+
+
+def test_bench_row_shows_queries_per_scale_time_ratio_and_verdict() -> None:
+    text = render_markdown(load_report(fixture_path("bench_regressed")))
+    assert (
+        "| `dashboard` | 9 → 4 · 54 → 4 · 504 → 4 | 4 + 0.5 per row → 4 | 12.7× "  # noqa: RUF001
+        "| **no** (scale 100) | ❌ failed |" in text
+    )
+    assert "| `product_list` | 23 → 3 · 43 → 3 · 43 → 2 |" in text
+    assert "- order_list: 5 queries at scale 1000 > baseline 3\n" in text
+    assert "**Improvements**\n\n- product_list: 3 -> 2 queries at scale 1000\n" in text
+
+
+def test_a_scenario_without_naive_twin_shows_dashes() -> None:
+    text = render_markdown(load_report(fixture_path("bench")))
+    assert "| `health` | – → 1 · – → 1 · – → 1 | – → 1 | – | – | ✅ ok |" in text  # noqa: RUF001
+
+
+def test_pipes_in_names_do_not_break_the_table() -> None:
+    document = fixture_document("scan")
+    document["requests"] = document["requests"][1:2]
+    document["requests"][0]["name"] = "search|a"
+    text = render_markdown(parse_report(document))
+    assert "| `search\\|a`<br>`GET /api/products/` | 200 | 3 | 2.9 ms | none |" in text
+
+
+def test_summary_text_is_html_escaped() -> None:
+    document = fixture_document("scan")
+    document["requests"][0]["name"] = "<b>list</b>"
+    text = render_markdown(parse_report(document))
+    assert "<summary>&lt;b&gt;list&lt;/b&gt;: N+1 on shop.Product.category" in text
