@@ -35,6 +35,35 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{os.getpid()}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cache_key_prefix() -> str:
+    """A per-process cache key prefix: Redis is shared by concurrent test runs."""
+    from django.conf import settings
+
+    prefix = f"shopdemo-test-{os.getpid()}"
+    for cache in settings.CACHES.values():
+        cache["KEY_PREFIX"] = prefix
+    return prefix
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache(cache_key_prefix: str) -> None:
+    """Every test starts with an empty page cache, so views run uncached on the first request.
+
+    Only this process's keys go: never FLUSHDB or cache.clear() on a shared Redis.
+    """
+    from django.core.cache import caches
+
+    from shopdemo.shop.cache import reset_health
+
+    cache = caches["default"]
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("shop:*", itersize=1000)  # under KEY_PREFIX: this process only
+    else:
+        cache.clear()  # local memory: private to this process
+    reset_health()
+
+
 @pytest.fixture
 def shop(db: None):  # type: ignore[no-untyped-def]
     """A small seeded shop: 60 products, 8 customers, 150 orders (seed 7)."""

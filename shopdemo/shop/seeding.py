@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from shopdemo.shop.invalidation import bulk_write
 from shopdemo.shop.models import Category, Customer, Order, OrderItem, Product, Review, Tag
 
 EPOCH = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
@@ -144,6 +145,13 @@ def insert(model: type[Any], rows: Sequence[Any], progress: Progress) -> list[An
     return created
 
 
+def shop_models() -> list[type[Any]]:
+    """Every model whose table seeding and flushing write."""
+    models: list[type[Any]] = [Category, Tag, Product, Product.tags.through, Customer, Review]
+    models += [Order, OrderItem]
+    return [*models, get_user_model()]
+
+
 def attributes_for(rng: random.Random, name: str) -> dict[str, Any]:
     """A large, realistic spec sheet (a few kB): what list views must not load."""
     return {
@@ -176,7 +184,8 @@ def seed_shop(
     rng = random.Random(seed)
     User = get_user_model()
     password = make_password(DEMO_PASSWORD, salt=f"shopdemo{seed}")
-    with transaction.atomic():
+    # bulk_create sends no signals: bulk_write() invalidates the cached pages on commit.
+    with transaction.atomic(), bulk_write(*shop_models()):
         categories = insert(
             Category, [Category(name=n, slug=n.lower()) for n in CATEGORIES], progress
         )
@@ -295,7 +304,7 @@ def estimated_rows(products: int, customers: int, orders: int) -> int:
 
 def flush_shop() -> None:
     """Delete all shop data and the demo users, children first."""
-    with transaction.atomic():
+    with transaction.atomic(), bulk_write(*shop_models()):
         OrderItem.objects.all().delete()
         Order.objects.all().delete()
         Review.objects.all().delete()

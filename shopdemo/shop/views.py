@@ -7,13 +7,13 @@ Queries are built in :mod:`shopdemo.shop.queries`, cursors in :mod:`shopdemo.sho
 
 from __future__ import annotations
 
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from shopdemo.shop import queries, serializers
+from shopdemo.shop import cache, queries, serializers
 from shopdemo.shop.cursor import Cursor, CursorError, decode_cursor, encode_cursor
 from shopdemo.shop.http import (
     PAGE_SIZE,
@@ -166,13 +166,13 @@ def dashboard_body() -> bytes:
 @json_errors
 @json_not_found
 def product_list(request: HttpRequest) -> HttpResponse:
-    return body_response(product_list_body(request))
+    return body_response(cache.product_list_page(request, partial(product_list_body, request)))
 
 
 @require_GET
 @json_not_found
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return body_response(product_detail_body(pk))
+    return body_response(cache.product_detail_page(pk, partial(product_detail_body, pk)))
 
 
 @require_GET
@@ -180,20 +180,22 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @json_errors
 @json_not_found
 def order_list(request: HttpRequest) -> HttpResponse:
-    return body_response(order_list_body(request))
+    build = partial(order_list_body, request)
+    return body_response(cache.order_list_page(request, user_id(request), build))
 
 
 @require_GET
 @login_required
 @json_not_found
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return body_response(order_detail_body(request, pk))
+    build = partial(order_detail_body, request, pk)
+    return body_response(cache.order_detail_page(user_id(request), pk, build))
 
 
 @require_GET
 @staff_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return body_response(dashboard_body())
+    return body_response(cache.dashboard_page(dashboard_body))
 
 
 __all__ = [

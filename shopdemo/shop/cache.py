@@ -1,0 +1,366 @@
+"""The page cache of the optimized views: rendered JSON bytes under generation-versioned keys.
+
+Every cached page belongs to one or more namespaces (``catalog``, ``product:<id>``, ``products``,
+``orders:<user id>``, ``orders``, ``dashboard``). Each namespace has a *generation*, a random
+token stored in the cache, and a page's key is derived from the generations of its namespaces.
+Invalidation replaces generations (see :mod:`shopdemo.shop.invalidation`, which does it in
+``transaction.on_commit``); pages stored under an old generation are never read again and
+expire with their TTL.
+
+The order of operations is what makes this safe under concurrency: a request reads the
+generations *before* it reads the database, so a writer that commits in between (and then
+bumps) leaves the request storing its old data under a key nobody will ask for again.
+
+The cache may fail at any time (Redis down, slow, or restarted): every cache call is guarded,
+a failure serves the request from the database, and bumps that could not be written are kept
+and retried before this process next reads the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.http import HttpRequest
+from django.utils.http import urlencode
+
+logger = logging.getLogger(__name__)
+
+CATALOG = "catalog"
+PRODUCTS = "products"
+ORDERS = "orders"
+DASHBOARD = "dashboard"
+
+DEFAULT_PAGE_TTL = 300
+# Generations outlive pages: losing one only costs misses (its replacement is a new token).
+GENERATION_TTL = 24 * 3600
+# Longer than any dashboard computation; a crashed holder blocks nobody beyond this.
+LOCK_TTL = 30
+LOCK_WAIT = 5.0
+LOCK_POLL = 0.02
+# After a cache failure this process serves from the database for this long before retrying,
+# so a hung Redis costs one request a socket timeout, not every request.
+RETRY_AFTER = 1.0
+
+T = TypeVar("T")
+Build = Callable[[], bytes]
+
+
+def product_namespace(pk: int) -> str:
+    return f"product:{pk}"
+
+
+def orders_namespace(user_id: int) -> str:
+    return f"orders:{user_id}"
+
+
+def page_ttl() -> int:
+    """Seconds a page lives in the cache: ``settings.SHOPDEMO_CACHE_TTL`` (default 300)."""
+    return int(getattr(settings, "SHOPDEMO_CACHE_TTL", DEFAULT_PAGE_TTL))
+
+
+def cache_alias() -> str:
+    return str(getattr(settings, "SHOPDEMO_CACHE_ALIAS", "default"))
+
+
+def page_cache() -> BaseCache:
+    return caches[cache_alias()]
+
+
+def generation_key(namespace: str) -> str:
+    return f"shop:gen:{namespace}"
+
+
+def page_key(view: str, parts: Sequence[str], generations: Sequence[str]) -> str:
+    """The key of one rendered page: its view, its request parts and its namespaces' tokens."""
+    digest = hashlib.sha256("\x1f".join([*parts, "\x1e", *generations]).encode()).hexdigest()
+    return f"shop:page:{view}:{digest[:40]}"
+
+
+def new_token() -> str:
+    # Random rather than a counter: a counter evicted from Redis restarts at 1 and revives the
+    # pages stored under its earlier values; a fresh random token matches none of them.
+    return secrets.token_hex(8)
+
+
+@dataclass
+class CacheHealth:
+    """Process-wide cache state: namespaces still to bump, and the back-off after a failure."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    pending: set[str] = field(default_factory=set)
+    down_until: float = 0.0
+    is_degraded: bool = False
+
+
+HEALTH = CacheHealth()
+
+
+def reset_health() -> None:
+    """Forget failures and pending bumps (tests that swap the cache backend call this)."""
+    global HEALTH
+    HEALTH = CacheHealth()
+
+
+def mark_failure(action: str) -> None:
+    with HEALTH.lock:
+        HEALTH.down_until = time.monotonic() + RETRY_AFTER
+        if not HEALTH.is_degraded:
+            HEALTH.is_degraded = True
+            logger.warning(
+                "Cache %r failed to %s; serving pages from the database until it answers.",
+                cache_alias(),
+                action,
+            )
+
+
+def mark_success() -> None:
+    if HEALTH.is_degraded:
+        with HEALTH.lock:
+            HEALTH.is_degraded = False
+        logger.warning("Cache %r answers again; pages are cached again.", cache_alias())
+
+
+def is_backing_off() -> bool:
+    return time.monotonic() < HEALTH.down_until
+
+
+def guarded(call: Callable[[], T], failed: T) -> T:
+    """Run one cache call; an exception (backend without IGNORE_EXCEPTIONS) becomes ``failed``."""
+    try:
+        return call()
+    except Exception:
+        logger.debug("Cache call failed.", exc_info=True)
+        return failed
+
+
+def write_generations(namespaces: Iterable[str]) -> bool:
+    """Give each namespace a new token; True only if the cache confirms every one."""
+    tokens = {generation_key(ns): new_token() for ns in namespaces}
+    cache = page_cache()
+    guarded(lambda: cache.set_many(tokens, GENERATION_TTL), None)
+    # With IGNORE_EXCEPTIONS a failed write returns like a successful one: read it back.
+    # Another writer's newer token is as good as ours, so any value confirms the bump.
+    stored: dict[str, Any] = guarded(lambda: cache.get_many(list(tokens)), {})
+    return all(stored.get(key) is not None for key in tokens)
+
+
+def flush_pending() -> bool:
+    """Retry bumps that failed earlier; True when none is left."""
+    with HEALTH.lock:
+        pending = set(HEALTH.pending)
+    if not pending:
+        return True
+    if not write_generations(pending):
+        return False
+    with HEALTH.lock:
+        HEALTH.pending -= pending
+    logger.warning("Cache %r: %d delayed invalidations applied.", cache_alias(), len(pending))
+    return True
+
+
+def bump_generations(namespaces: Iterable[str]) -> bool:
+    """Invalidate every page of ``namespaces`` now; on failure keep them for a later retry."""
+    wanted = set(namespaces)
+    if not wanted:
+        return True
+    is_written = not is_backing_off() and write_generations(wanted)
+    if not is_written:
+        with HEALTH.lock:
+            HEALTH.pending |= wanted
+        mark_failure("invalidate")
+    return is_written
+
+
+def read_generations(namespaces: Sequence[str]) -> list[str] | None:
+    """The current token of each namespace (creating missing ones), or None if the cache fails."""
+    if is_backing_off() or not flush_pending():
+        return None
+    cache = page_cache()
+    keys = [generation_key(ns) for ns in namespaces]
+    found: dict[str, Any] = guarded(lambda: cache.get_many(keys), {})
+    for key in keys:
+        if found.get(key) is not None:
+            continue
+        token = new_token()
+        # add() answers True or False; None (django-redis ignoring an error) or an exception
+        # means the cache did not answer.
+        added = guarded(lambda: cache.add(key, token, GENERATION_TTL), None)  # noqa: B023
+        if added is None:
+            mark_failure("read generations")
+            return None
+        found[key] = token if added else guarded(lambda: cache.get(key), None)  # noqa: B023
+        if found[key] is None:
+            mark_failure("read generations")
+            return None
+    mark_success()
+    return [str(found[key]) for key in keys]
+
+
+class GenerationBump:
+    """An ``on_commit`` callback that bumps namespaces; merges the bumps of one transaction."""
+
+    def __init__(self, namespaces: Iterable[str]) -> None:
+        self.namespaces = set(namespaces)
+        self.has_run = False
+
+    def __call__(self) -> None:
+        self.has_run = True
+        bump_generations(self.namespaces)
+
+    def __repr__(self) -> str:
+        return f"GenerationBump({sorted(self.namespaces)!r})"
+
+
+def pending_bumps(using: str) -> list[GenerationBump]:
+    # run_on_commit is where Django keeps a transaction's callbacks (savepoint rollbacks prune
+    # it, a rollback empties it), so it tells exactly which bumps are still to come.
+    # Entries are (savepoint ids, callback, robust); the stubs know only the first two.
+    callbacks = [entry[1] for entry in connections[using].run_on_commit]
+    return [f for f in callbacks if isinstance(f, GenerationBump) and not f.has_run]
+
+
+def bump_on_commit(namespaces: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Bump ``namespaces`` once the current transaction commits (now, in autocommit mode)."""
+    wanted = set(namespaces)
+    connection = connections[using]
+    if connection.in_atomic_block and connection.run_on_commit:
+        sids, last = connection.run_on_commit[-1][:2]
+        # Same savepoint level: one callback can carry both, and rolls back with both.
+        if (
+            isinstance(last, GenerationBump)
+            and not last.has_run
+            and sids == set(connection.savepoint_ids)
+        ):
+            last.namespaces |= wanted
+            return
+    transaction.on_commit(GenerationBump(wanted), using=using)
+
+
+def has_uncommitted_writes(using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether this thread's transaction wrote shop data it has not committed yet.
+
+    Such a transaction must not read the cache (it would miss its own writes) nor fill it
+    (it would publish rows that may still roll back).
+    """
+    return bool(pending_bumps(using))
+
+
+def store(key: str, body: bytes, ttl: int) -> None:
+    cache = page_cache()
+    guarded(lambda: cache.set(key, body, ttl), None)
+
+
+def load(key: str) -> bytes | None:
+    cache = page_cache()
+    body = guarded(lambda: cache.get(key), None)
+    return body if isinstance(body, bytes) else None
+
+
+def build_single_flight(key: str, build: Build, ttl: int) -> bytes:
+    """Build a missing page in one request at a time; the others wait for its result.
+
+    A waiter never fails: when the holder does not deliver in time, or the lock cannot be
+    read (the cache is failing), it builds the page itself.
+    """
+    cache = page_cache()
+    lock_key = f"{key}:lock"
+    token = new_token()
+    if guarded(lambda: cache.add(lock_key, token, LOCK_TTL), None):
+        try:
+            return build_and_store(key, build, ttl)
+        finally:
+            if guarded(lambda: cache.get(lock_key), None) == token:
+                guarded(lambda: cache.delete(lock_key), None)
+    deadline = time.monotonic() + LOCK_WAIT
+    while time.monotonic() < deadline:
+        time.sleep(LOCK_POLL)
+        cached = load(key)
+        if cached is not None:
+            return cached
+        if guarded(lambda: cache.get(lock_key), None) is None:
+            # The holder is done (or the cache stopped answering): one last look, then build.
+            cached = load(key)
+            if cached is not None:
+                return cached
+            break
+    return build_and_store(key, build, ttl)
+
+
+def build_and_store(key: str, build: Build, ttl: int) -> bytes:
+    body = build()
+    store(key, body, ttl)
+    return body
+
+
+def cached_body(
+    view: str,
+    namespaces: Sequence[str],
+    parts: Sequence[str],
+    build: Build,
+    *,
+    is_single_flight: bool = False,
+    using: str = DEFAULT_DB_ALIAS,
+) -> bytes:
+    """The page from the cache, or ``build()`` (stored for :func:`page_ttl` seconds).
+
+    ``build`` raises for responses that must not be cached (404, 400): nothing is stored then.
+    """
+    if has_uncommitted_writes(using):
+        return build()
+    # Generations first, database second: see the module docstring.
+    generations = read_generations(namespaces)
+    if generations is None:
+        return build()
+    key = page_key(view, parts, generations)
+    cached = load(key)
+    if cached is not None:
+        return cached
+    if is_single_flight:
+        return build_single_flight(key, build, page_ttl())
+    return build_and_store(key, build, page_ttl())
+
+
+# One function per cached view: which namespaces its pages belong to and what tells pages apart.
+
+
+def request_parts(request: HttpRequest) -> list[str]:
+    # The pagination links repeat every query parameter, so all of them belong in the key.
+    query = sorted((name, value) for name, values in request.GET.lists() for value in values)
+    return [request.path, urlencode(query)]
+
+
+def product_list_page(request: HttpRequest, build: Build) -> bytes:
+    """A product list page; any catalog change (product, category, tag, review) replaces it."""
+    return cached_body("product-list", [CATALOG], request_parts(request), build)
+
+
+def product_detail_page(pk: int, build: Build) -> bytes:
+    """A product page; changes to that product, or to categories, tags and users, replace it."""
+    return cached_body("product-detail", [product_namespace(pk), PRODUCTS], [str(pk)], build)
+
+
+def order_list_page(request: HttpRequest, user_id: int, build: Build) -> bytes:
+    """One of a customer's order list pages."""
+    parts = [str(user_id), *request_parts(request)]
+    return cached_body("order-list", [orders_namespace(user_id), ORDERS], parts, build)
+
+
+def order_detail_page(user_id: int, pk: int, build: Build) -> bytes:
+    """One of a customer's orders (another customer's never reaches the cache: it is a 404)."""
+    parts = [str(user_id), str(pk)]
+    return cached_body("order-detail", [orders_namespace(user_id), ORDERS], parts, build)
+
+
+def dashboard_page(build: Build) -> bytes:
+    """The staff dashboard, recomputed by one request at a time when it is missing."""
+    return cached_body("dashboard", [DASHBOARD], [], build, is_single_flight=True)
