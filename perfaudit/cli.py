@@ -54,6 +54,14 @@ def not_implemented(name: str) -> None:
     raise click.UsageError(f"`perfaudit {name}` is not implemented yet.")
 
 
+def ci_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--github`` and ``--junit FILE``, shared by scan, bench and report."""
+    command = click.option("--junit", metavar="FILE", help="Also write JUnit XML to FILE.")(command)
+    return click.option(
+        "--github", is_flag=True, help="Print ::error annotations (default under GitHub Actions)."
+    )(command)
+
+
 @cli.command()
 @click.option("--settings", metavar="MOD", help="Django settings module of the project to scan.")
 @click.option("--pythonpath", metavar="DIR", multiple=True, help="Put DIR first on sys.path.")
@@ -67,7 +75,8 @@ def not_implemented(name: str) -> None:
 @click.option("--show-params", is_flag=True, help="Write query parameters to the JSON report.")
 @click.option("--fail-on", metavar="KINDS", help="Exit 1 on these findings: n_plus_one,duplicate")
 @click.option("--include-admin", is_flag=True, help="Discover admin routes too.")
-def scan(**flags: Any) -> None:
+@ci_options
+def scan(github: bool, junit: str | None, **flags: Any) -> None:
     """Replay views on a test database and report N+1 and duplicate queries."""
     from rich.console import Console
 
@@ -75,24 +84,28 @@ def scan(**flags: Any) -> None:
 
     def run() -> int:
         config = load_scan_config(Path.cwd(), ScanOptions(**flags), os.environ)
-        return run_scan_command(config, Console(highlight=False))
+        return run_scan_command(config, Console(highlight=False), github=github, junit=junit)
 
     exit_with(run)
 
 
-def run_scan_command(config: ScanConfig, console: Console) -> int:
+def run_scan_command(
+    config: ScanConfig, console: Console, *, github: bool = False, junit: str | None = None
+) -> int:
     """Scan with a progress bar, print the results, write the report; return the exit code."""
     from perfaudit.console import render_scan, replay_progress
     from perfaudit.report import scan_report, write_json
+    from perfaudit.report_command import default_report_path, display_path
     from perfaudit.scan import gate_message, run_scan, scan_exit_code
 
     with replay_progress(console) as bar:
         result = run_scan(config, on_plan=bar.plan, on_request=bar.request)
     report = scan_report(result)
     render_scan(report, console)
-    if config.json_path:
-        write_json(report, config.json_path)
-        console.print(f"JSON report written to {config.json_path}")
+    json_path = Path(config.json_path or default_report_path("scan", config.root))
+    write_json(report, json_path)
+    console.print(f"JSON report written to {display_path(json_path, config.root)}")
+    emit_ci_outputs(report, github=github, junit=junit)
     code = scan_exit_code(result, config.fail_on)
     if code:
         click.echo(f"perfaudit: {gate_message(result, config.fail_on)}", err=True)
@@ -109,15 +122,19 @@ def run_scan_command(config: ScanConfig, console: Console) -> int:
 @click.option("--baseline", metavar="FILE", help="Fail on regressions against FILE.")
 @click.option("--update-baseline", is_flag=True, help="Ratchet FILE down to this run.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the bench-v1 JSON report.")
-def bench(**flags: Any) -> None:
+@ci_options
+def bench(github: bool, junit: str | None, **flags: Any) -> None:
     """Compare naive and optimized views side by side, across data sizes, and gate on it."""
     from rich.console import Console
 
     from perfaudit.bench_config import BenchOptions, load_bench_config
 
     def run() -> int:
+        from perfaudit.report_command import default_report_path
+
+        flags["json_path"] = flags["json_path"] or str(default_report_path("bench"))
         config = load_bench_config(Path.cwd(), BenchOptions(**flags), os.environ)
-        return run_bench_cli(config, Console(highlight=False))
+        return run_bench_cli(config, Console(highlight=False), github=github, junit=junit)
 
     exit_with(run)
 
@@ -135,7 +152,9 @@ def exit_with(command: Callable[[], int]) -> NoReturn:
     sys.exit(code)
 
 
-def run_bench_cli(config: BenchConfig, console: Console) -> int:
+def run_bench_cli(
+    config: BenchConfig, console: Console, *, github: bool = False, junit: str | None = None
+) -> int:
     """Bench with a progress bar, print the table and verdicts; return the exit code."""
     from perfaudit.bench import count_steps
     from perfaudit.bench_command import run_bench_command
@@ -145,12 +164,127 @@ def run_bench_cli(config: BenchConfig, console: Console) -> int:
         outcome = run_bench_command(config, on_step=on_step)
     render_bench(outcome.report, console)
     if config.json_path:
-        console.print(f"JSON report written to {config.json_path}")
+        from perfaudit.report_command import display_path
+
+        console.print(f"JSON report written to {display_path(Path(config.json_path))}")
+    emit_ci_outputs(outcome.report, github=github, junit=junit)
     if outcome.baseline_written:
         console.print(f"Baseline written to {outcome.baseline_written}")
     for line in outcome.gates.failure_lines:
         click.echo(f"perfaudit: FAILED {line}", err=True)
     return outcome.exit_code
+
+
+def emit_ci_outputs(document: dict[str, Any], *, github: bool, junit: str | None) -> None:
+    """Print GitHub annotations and write JUnit XML for a report, as the flags ask."""
+    from perfaudit.report_command import ci_outputs, display_path, wants_github
+
+    annotations, written = ci_outputs(
+        document, github=wants_github(github, os.environ), junit=junit
+    )
+    click.echo(annotations, nl=False)
+    if written is not None:
+        click.echo(f"JUnit report written to {display_path(written)}")
+
+
+@cli.command("report")
+@click.argument("report_file", metavar="FILE.json")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["table", "markdown", "html"]),
+    help="table, markdown or html [table, or what -o's suffix names].",
+)
+@click.option("-o", "--output", metavar="OUT", help="Write to OUT ('-': stdout).")
+@ci_options
+def report_command(
+    report_file: str, format_name: str | None, output: str | None, github: bool, junit: str | None
+) -> None:
+    """Render a scan or bench JSON report as a table, Markdown or HTML.
+
+    HTML is written to reports/NAME.html unless -o says otherwise; -o - prints it.
+    """
+    exit_with(lambda: run_report_command(report_file, format_name, output, github, junit))
+
+
+def run_report_command(
+    path: str, format_name: str | None, output: str | None, github: bool, junit: str | None
+) -> int:
+    from perfaudit.report_command import (
+        choose_format,
+        default_html_path,
+        display_path,
+        render_report_file,
+        write_text,
+    )
+
+    rendered = render_report_file(path, choose_format(format_name, output))
+    if rendered.document is not None:
+        print_report_table(rendered.document, output)
+    else:
+        target = output or (str(default_html_path(path)) if rendered.format == "html" else "-")
+        if target == "-":
+            click.echo(rendered.text, nl=False)
+        else:
+            written = write_text(rendered.text, target)
+            label = {"markdown": "Markdown", "html": "HTML"}[rendered.format]
+            click.echo(f"{label} report written to {display_path(written)}")
+    emit_ci_outputs(rendered.document or read_json(path), github=github, junit=junit)
+    return 0
+
+
+def read_json(path: str) -> dict[str, Any]:
+    from perfaudit.report_data import read_document
+
+    return read_document(path)
+
+
+def print_report_table(document: dict[str, Any], output: str | None) -> None:
+    """The terminal tables of scan or bench, on stdout or into ``output`` as plain text."""
+    from rich.console import Console
+
+    from perfaudit.bench_console import render_bench
+    from perfaudit.console import render_scan
+    from perfaudit.report_data import SCAN_SCHEMA
+
+    render = render_scan if document.get("schema") == SCAN_SCHEMA else render_bench
+    if output and output != "-":
+        with open(output, "w", encoding="utf-8") as handle:
+            render(document, Console(file=handle, width=120, highlight=False))
+        click.echo(f"Table written to {output}")
+    else:
+        render(document, Console(highlight=False))
+
+
+@cli.command("diff")
+@click.argument("old", metavar="OLD.json")
+@click.argument("new", metavar="NEW.json")
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["table", "markdown"]),
+    default="table",
+    show_default=True,
+    help="markdown for a pull-request comment.",
+)
+@click.option("-o", "--output", metavar="OUT", help="Write to OUT instead of stdout.")
+def diff_command(old: str, new: str, format_name: str, output: str | None) -> None:
+    """Compare two reports; exit 1 when NEW regresses.
+
+    NEW regresses when a request (or a scenario at a scale) runs more queries, has a finding
+    it did not have, or no longer returns the same JSON as its naive twin.
+    """
+    from perfaudit.report_command import diff_report_files, display_path, write_text
+
+    def run() -> int:
+        outcome = diff_report_files(old, new, format_name)
+        if output:
+            click.echo(f"Diff written to {display_path(write_text(outcome.text, output))}")
+        else:
+            click.echo(outcome.text, nl=False)
+        return outcome.exit_code
+
+    exit_with(run)
 
 
 def main() -> None:
