@@ -4,8 +4,8 @@ Queries are grouped by shape (:func:`perfaudit.fingerprint.fingerprint_sql`) per
 
 * ``n_plus_one``: one shape from one call site, at least ``threshold`` times, with at least two
   different sets of values. Attributed to the relation that triggered it, with the fix for
-  that kind of access. Chained relations read on one line (``review.author.user``) become one
-  finding with a nested path (``author__user``).
+  that kind of access. Relations read through each other, on one line (``review.author.user``)
+  or in nested loops of one function, become one finding with a nested path (``author__user``).
 * ``duplicate``: the very same SQL with the very same parameters, at least twice, among the
   queries no N+1 finding already covers (a query is never reported as both).
 * ``unused_eager_load``: a select_related/prefetch_related path whose objects nobody read.
@@ -66,9 +66,10 @@ def detect_findings(
             "one query per row needs two rows to show."
         )
     shapes: dict[str, str] = {}  # a loop sends the same SQL text many times: fingerprint once
-    prints = [
-        shapes.get(q.sql) or shapes.setdefault(q.sql, fingerprint_sql(q.sql)) for q in queries
-    ]
+    for query in queries:
+        if query.sql not in shapes:
+            shapes[query.sql] = fingerprint_sql(query.sql)
+    prints = [shapes[query.sql] for query in queries]
     loops = [g for g in _group_shapes(queries, prints) if _is_n_plus_one(g, threshold)]
     covered = {i for g in loops for i in g.indexes}
     ranked: list[tuple[int, Finding]] = []

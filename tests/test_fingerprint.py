@@ -252,3 +252,9 @@ def test_groups_django_sql_exactly_like_sqlparse():
     # The corpus must really vary: many shapes, and shapes that hold many different statements.
     assert len(ours) > 40
     assert max(len(group) for group in ours) > 20
+
+
+@given(st.text())
+def test_any_text_gives_a_fingerprint_without_raising(text):
+    assert isinstance(fingerprint_sql(text), str)
+    assert fingerprint_sql(text) == fingerprint_sql(text)
