@@ -128,7 +128,7 @@ def _unique_test_name(connection: Any) -> str | None:
     test_name = connection.settings_dict["TEST"].get("NAME")
     suffix = f"perfaudit_{os.getpid()}"
     if connection.vendor == "sqlite":
-        if not test_name or connection.is_in_memory_db(test_name):
+        if not test_name or connection.creation.is_in_memory_db(test_name):
             return test_name  # type: ignore[no-any-return]
         return f"{test_name}.{suffix}"
     base = test_name or f"test_{connection.settings_dict['NAME']}"
@@ -189,4 +189,5 @@ def _is_missing(module: str, exc: ModuleNotFoundError) -> bool:
 
 def _failed(what: str, exc: BaseException) -> str:
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{what} failed: {type(exc).__name__}{': ' + message if message else ''}."
+    text = f"{what} failed: {type(exc).__name__}{': ' + message if message else ''}"
+    return text if text.endswith((".", "!", "?")) else f"{text}."

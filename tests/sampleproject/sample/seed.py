@@ -32,3 +32,19 @@ def seed(scale: int = 1) -> dict[str, int]:
         Review.objects.create(book=book, stars=i % 5 + 1)
         Review.objects.create(book=book, stars=(i + 2) % 5 + 1)
     return {"books": BOOKS}
+
+
+def broken(scale: int = 1) -> None:
+    """A setup callable that fails: the scan must stop with exit 3 and drop its database."""
+    seed(scale)
+    raise ValueError("the sample seed failed on purpose")
+
+
+def interrupted(scale: int = 1) -> None:
+    """A setup callable interrupted as by Ctrl-C: the test database must still be destroyed."""
+    seed(scale)
+    raise KeyboardInterrupt
+
+
+def not_a_mapping() -> list[int]:
+    return [1, 2]

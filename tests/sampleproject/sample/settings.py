@@ -41,9 +41,9 @@ else:
             or str(Path(tempfile.gettempdir()) / "perfaudit-sample.sqlite3"),
         }
     }
-# A test database in a file (instead of SQLite's in-memory default) lets tests see it go.
-if os.environ.get("SAMPLE_TEST_DB"):
-    DATABASES["default"]["TEST"] = {"NAME": os.environ["SAMPLE_TEST_DB"]}
+    # A test database in a file (instead of SQLite's in-memory default) lets tests see it go.
+    if os.environ.get("SAMPLE_TEST_DB"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["SAMPLE_TEST_DB"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = True

@@ -1,0 +1,127 @@
+"""`perfaudit scan` error paths: one line on stderr, the documented exit code, no traceback.
+
+Errors found before any database exists run in this process through CliRunner; the ones that
+need the audited project booted run in a fresh process (tests.scan_helpers.run_scan).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from perfaudit.cli import cli
+from tests.scan_helpers import REPO, leftover_test_databases, run_scan
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), prog_name="perfaudit")
+
+
+@pytest.fixture
+def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "--xyzzy"], "No such option '--xyzzy'. (see --help)"),
+        (
+            ["scan", "--threshold", "1"],
+            "Invalid value for '--threshold': 1 is not in the range x>=2. (see --help)",
+        ),
+        (
+            ["scan", "--fail-on", "n_plus_one,slow"],
+            "--fail-on: unknown finding kind 'slow'; "
+            "choose from n_plus_one, duplicate, unused_eager_load.",
+        ),
+        (["scan", "--url", "api/"], "--url: 'api/' must be a path starting with '/'."),
+        (["scan", "--url", "/nope/"], "URL '/nope/' matches no route of the project's URLconf."),
+        (
+            ["scan", "--settings", "no_such_project.settings"],
+            "Settings module 'no_such_project.settings' cannot be found (no module "
+            "'no_such_project'); pass --settings MODULE or --pythonpath DIR.",
+        ),
+    ],
+    ids=["bad-flag", "bad-threshold", "bad-fail-on", "relative-url", "unknown-url",
+         "unknown-settings"],
+)  # fmt: skip
+def test_usage_errors_exit_2_with_one_line(in_repo: None, args: list[str], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == f"perfaudit: error: {message}\n"
+
+
+def test_broken_config_file_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "setup.cfg").write_text("[perfaudit]\nthreshold = many\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("scan")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "perfaudit: error: setup.cfg [perfaudit]: threshold: expected an integer, got 'many'.\n"
+    )
+
+
+def test_scan_help_lists_the_flags() -> None:
+    result = invoke("scan", "--help")
+    assert result.exit_code == 0
+    for flag in ("--settings", "--pythonpath", "--setup", "--fixture", "--url", "--user",
+                 "--threshold", "--json", "--show-params", "--fail-on"):  # fmt: skip
+        assert flag in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["--setup", "sample.seed:nope", "--url", "/books/forward/"],
+            2,
+            "setup: 'sample.seed' has no callable 'nope'.",
+        ),
+        (
+            ["--setup", "sample.nothing:seed", "--url", "/books/forward/"],
+            2,
+            "setup: module 'sample.nothing' cannot be found.",
+        ),
+        (
+            ["--user", "nobody", "--url", "/books/forward/"],
+            2,
+            "User 'nobody' does not exist in the test database; create it in the setup "
+            "callable or a fixture, or pass another --user.",
+        ),
+        (
+            ["--setup", "sample.seed:broken", "--url", "/books/forward/"],
+            3,
+            "The setup callable 'sample.seed:broken' failed: "
+            "ValueError: the sample seed failed on purpose.",
+        ),
+        (
+            ["--setup", "sample.seed:not_a_mapping"],
+            3,
+            "The setup callable 'sample.seed:not_a_mapping' returned list; "
+            "it must return a mapping (or None).",
+        ),
+        (
+            ["--settings", "sample.broken_settings"],
+            3,
+            "django.setup() failed: ModuleNotFoundError: No module named 'no_such_app'.",
+        ),
+        (
+            ["--fixture", "no_such_fixture", "--url", "/books/forward/"],
+            3,
+            "Loading fixtures no_such_fixture failed: CommandError: "
+            "No fixture named 'no_such_fixture' found.",
+        ),
+    ],
+    ids=["setup-missing-function", "setup-missing-module", "unknown-user", "setup-raises",
+         "setup-returns-list", "settings-broken", "fixture-missing"],
+)  # fmt: skip
+def test_errors_after_boot_exit_with_one_line_and_drop_the_database(
+    tmp_path: Path, args: list[str], code: int, message: str
+) -> None:
+    run = run_scan(*args, env={"SAMPLE_TEST_DB": str(tmp_path / "test.sqlite3")})
+    assert (run.returncode, run.stdout, run.stderr) == (code, "", f"perfaudit: error: {message}\n")
+    assert leftover_test_databases(run, tmp_path) == []
