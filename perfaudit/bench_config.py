@@ -16,6 +16,10 @@ from perfaudit.errors import ConfigError
 
 DEFAULT_ROUNDS = 5
 WARMUP_ROUNDS = 1
+# Seconds of timed rounds per twin and scale after which bench stops early (after at least
+# one round), as pytest-benchmark's max_time does: a naive view that takes seconds at the
+# largest scale proves its point in one round and would otherwise dominate a CI run.
+MAX_TIME = 2.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class BenchConfig:
     scales: tuple[int, ...]
     rounds: int = DEFAULT_ROUNDS
     warmup: int = WARMUP_ROUNDS
+    max_time: float = MAX_TIME
     max_queries: int | None = None
     baseline: Path | None = None
     update_baseline: bool = False
