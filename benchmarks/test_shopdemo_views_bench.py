@@ -1,0 +1,162 @@
+"""shopdemo's naive twins against the optimized views, through the test client, uncached.
+
+Run with ``DATABASE_URL=postgres://... pytest benchmarks/test_shopdemo_views_bench.py -m
+benchmark`` (or ``nox -s bench``). The shop is seeded once into the test database: 10,000
+products and 105,000 orders, all of one customer so that the order list is 5,250 pages deep.
+``BENCH_PRODUCTS`` and ``BENCH_ORDERS`` shrink it for a quick trial. The page cache is replaced
+by a dummy: these numbers are the queries' work, not the cache's.
+
+Each naive benchmark also times its optimized twin (best of several runs) and records the
+ratio in ``extra_info``; list endpoints must be at least 5x faster, deep order pages 30x.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test import Client, override_settings
+
+from shopdemo.shop.cursor import Cursor, encode_cursor
+from shopdemo.shop.models import Order, Product
+from shopdemo.shop.seeding import flush_shop, seed_shop
+
+# Per-process test database names, as in the test suite: other runs may share the server.
+from tests.conftest import django_db_modify_db_settings  # noqa: F401
+
+pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
+
+PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", "10000"))
+ORDERS = int(os.environ.get("BENCH_ORDERS", "105000"))
+DEEP_PAGE = min(5000, ORDERS // 20)
+UNCACHED = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One endpoint, both twins: ``{product}``, ``{order}`` and ``{deep}`` are filled in."""
+
+    name: str
+    optimized: str
+    baseline: str  # the naive twin, or for deep pages also the optimized view's OFFSET path
+    user: str | None = None
+    goal: float | None = None  # minimum speed-up the issue asks for, if any
+    rounds: int = 5
+
+
+SCENARIOS = [
+    Scenario("product_list", "/api/products/", "/api/naive/products/", goal=5),
+    Scenario("product_search", "/api/products/?q=oak", "/api/naive/products/?q=oak", goal=5),
+    Scenario(
+        "product_category", "/api/products/?category={category}",
+        "/api/naive/products/?category={category}", goal=5,
+    ),
+    Scenario("product_detail", "/api/products/{product}/", "/api/naive/products/{product}/"),
+    Scenario("order_list", "/api/orders/", "/api/naive/orders/", user="customer-1", goal=5),
+    Scenario(
+        "order_detail", "/api/orders/{order}/", "/api/naive/orders/{order}/", user="customer-1"
+    ),
+    # Deep in the listing: the cursor page against the naive COUNT + OFFSET page ...
+    Scenario(
+        "order_list_deep", "/api/orders/?cursor={deep}", "/api/naive/orders/?page={page}",
+        user="customer-1", goal=30,
+    ),
+    # ... and against the optimized view's own OFFSET path for old ?page=N clients.
+    Scenario(
+        "order_list_deep_offset", "/api/orders/?cursor={deep}", "/api/orders/?page={page}",
+        user="customer-1", goal=30,
+    ),
+    Scenario(
+        "dashboard", "/api/admin/dashboard/", "/api/naive/admin/dashboard/", user="staff",
+        rounds=1,
+    ),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def big_shop(django_db_setup, django_db_blocker) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Seed once for the module (committed to the test database), flush at the end."""
+    with django_db_blocker.unblock(), override_settings(CACHES=UNCACHED):
+        seed_shop(products=PRODUCTS, customers=1, orders=ORDERS, seed=1)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        product = Product.objects.filter(is_active=True, reviews__isnull=False).order_by("id")[0]
+        listing = Order.objects.order_by("-created_at", "-id").values_list("created_at", "pk")
+        # The last row of page DEEP_PAGE - 1: its forward cursor opens page DEEP_PAGE.
+        created_at, pk = listing[(DEEP_PAGE - 1) * 20 - 1]
+        values = {
+            "product": str(product.pk),
+            "category": str(product.category_id),
+            "order": str(listing[0][1]),
+            "deep": encode_cursor(Cursor(created_at=created_at, pk=pk)),
+            "page": str(DEEP_PAGE),
+        }
+    yield values
+    with django_db_blocker.unblock(), override_settings(CACHES=UNCACHED):
+        flush_shop()
+
+
+def client_for(username: str | None) -> Client:
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    if username is not None:
+        client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
+def get(client: Client, path: str) -> bytes:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.content[:200])
+    return bytes(response.content)
+
+
+def fastest_of(rounds: int, client: Client, path: str) -> float:
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        get(client, path)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def group_of(scenario: Scenario) -> str:
+    return f"{scenario.name} ({connection.vendor}, {PRODUCTS} products, {ORDERS} orders)"
+
+
+def results_of(body: bytes) -> object:
+    data = json.loads(body)
+    return data.get("results", data) if isinstance(data, dict) else data
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_optimized(benchmark, big_shop, scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
+    benchmark.group = group_of(scenario)
+    client, path = client_for(scenario.user), scenario.optimized.format(**big_shop)
+    with override_settings(CACHES=UNCACHED):
+        benchmark.pedantic(get, args=(client, path), rounds=20, iterations=1, warmup_rounds=2)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_baseline(benchmark, big_shop, scenario: Scenario) -> None:  # type: ignore[no-untyped-def]
+    benchmark.group = group_of(scenario)
+    client = client_for(scenario.user)
+    baseline_path = scenario.baseline.format(**big_shop)
+    optimized_path = scenario.optimized.format(**big_shop)
+    with override_settings(CACHES=UNCACHED):
+        baseline_body = benchmark.pedantic(
+            get, args=(client, baseline_path), rounds=scenario.rounds, iterations=1
+        )
+        optimized_body = get(client, optimized_path)
+        ratio = benchmark.stats.stats.min / fastest_of(10, client, optimized_path)
+    # Same results (links aside), so the two timings are of the same answer.
+    assert results_of(baseline_body) == results_of(optimized_body)
+    benchmark.extra_info.update(ratio=round(ratio, 1), goal=scenario.goal)
+    if scenario.goal is not None:
+        assert ratio >= scenario.goal, f"{scenario.name}: only {ratio:.1f}x faster"
