@@ -87,10 +87,11 @@ def discover_paths(*, include_admin: bool = False) -> tuple[str, ...]:
     from django.conf import settings
     from django.urls import get_resolver
 
+    # MEDIA_URL defaults to "/": only a real prefix marks file-serving routes.
     static = tuple(
-        str(getattr(settings, key)).lstrip("/")
+        prefix
         for key in ("STATIC_URL", "MEDIA_URL")
-        if getattr(settings, key, None)
+        if (prefix := str(getattr(settings, key, None) or "").lstrip("/"))
     )
     found: list[str] = []
     for route in _walk(get_resolver().url_patterns, "", include_admin):
