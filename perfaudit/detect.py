@@ -23,13 +23,18 @@ from dataclasses import dataclass, field
 
 from perfaudit.errors import ConfigError
 from perfaudit.fingerprint import fingerprint_sql, first_table, statement_verb
+from perfaudit.fixes import (
+    JOINABLE,
+    RELATIONS,
+    suggest_eager_load,
+    suggest_fix,
+    suggest_removal,
+    suggest_reuse,
+)
 from perfaudit.records import CallSite, CapturedQuery, EagerLoad, Finding, Trigger
 
 __all__ = ["detect_findings"]
 
-JOINABLE = frozenset({"forward", "reverse_one_to_one"})  # fixed by select_related
-PREFETCHABLE = frozenset({"m2m", "reverse_fk"})  # fixed by prefetch_related
-RELATIONS = JOINABLE | PREFETCHABLE
 # Transaction control repeats by design (one savepoint per atomic block): not a query problem.
 TRANSACTION_VERBS = frozenset({"savepoint", "release", "rollback", "commit", "begin", "start"})
 
@@ -196,7 +201,7 @@ def _n_plus_one_finding(chain: list[_Group], queries: Sequence[CapturedQuery]) -
         field_name = "__".join(t.field for t in links if t is not None)
         is_joinable = all(t is not None and t.kind in JOINABLE for t in links)
         method = "select_related" if is_joinable else "prefetch_related"
-        suggestion = _eager_load_fix(method, field_name, trigger.model)
+        suggestion = suggest_eager_load(method, field_name, trigger.model)
     else:
         suggestion = suggest_fix(trigger, root.fingerprint)
     return Finding(
@@ -229,10 +234,7 @@ def _duplicate_finding(indexes: list[int], queries: Sequence[CapturedQuery], sha
         table=first_table(shape),
         model=model,
         field=field_name,
-        suggestion=(
-            f"The same query with the same parameters runs {len(indexes)} times: "
-            "run it once and reuse the result (a variable, or cached_property on the object)."
-        ),
+        suggestion=suggest_reuse(len(indexes)),
         callsite=sample.callsite,
         sample_sql=sample.sql,
     )
@@ -257,75 +259,10 @@ def _unused_eager_load_findings(eager_loads: Sequence[EagerLoad]) -> tuple[Findi
                 table=None,
                 model=load.model,
                 field=load.path,
-                suggestion=(
-                    f"Remove {load.kind}('{load.path}') from the {_short(load.model)} queryset: "
-                    "its related objects were never read in this request (best effort)."
-                ),
+                suggestion=suggest_removal(load),
                 callsite=load.callsite,
                 sample_sql="",
                 is_best_effort=True,
             )
         )
     return tuple(findings)
-
-
-def suggest_fix(trigger: Trigger | None, fingerprint: str) -> str:
-    """The fix for an N+1 issued by ``trigger`` (None when the ORM frame was not seen)."""
-    if trigger is None:
-        return (
-            "Load these rows with the queryset being looped over (select_related() or "
-            "prefetch_related()), or in one query with filter(<field>__in=[...])."
-        )
-    kind, name, model = trigger.kind, trigger.field, trigger.model
-    target = _short(trigger.target) if trigger.target else "the related model"
-    if kind in JOINABLE:
-        return _eager_load_fix("select_related", name, model)
-    if kind in PREFETCHABLE:
-        return _eager_load_fix("prefetch_related", name, model)
-    if kind == "related_count":
-        return (
-            f"Count in the same query: annotate(Count('{name}')) on the {_short(model)} "
-            f"queryset and read {name}__count instead of calling .{name}.count() per row."
-        )
-    if kind == "related_exists":
-        return (
-            f"Annotate in the same query: annotate(has_{name}=Exists({target}.objects.filter("
-            f"<foreign key to {_short(model)}>=OuterRef('pk')))) instead of calling "
-            f".{name}.exists() per row."
-        )
-    if kind == "related_filter":
-        return (
-            f"filter()/order_by() on .{name} runs a query per row even after "
-            f"prefetch_related('{name}'): use prefetch_related(Prefetch('{name}', "
-            f"queryset={target}.objects.<the same filter()/order_by()>)) and read the "
-            "prefetched rows, or annotate the value you need."
-        )
-    if kind == "deferred":
-        return (
-            f"'{name}' is deferred and loaded row by row: drop it from defer() (or add it to "
-            f"only()) on the {_short(model)} queryset."
-        )
-    return _per_row_query_fix(statement_verb(fingerprint), model)
-
-
-def _per_row_query_fix(verb: str, model: str) -> str:
-    rows = f"the {_short(model)} rows" if model else "the rows"
-    if verb == "insert":
-        return f"Insert {rows} in one statement with bulk_create() instead of one per row."
-    if verb == "update":
-        return f"Update {rows} in one statement with bulk_update() or queryset.update()."
-    if verb == "delete":
-        return f"Delete {rows} in one statement with a filtered queryset.delete()."
-    return (
-        f"Fetch {rows} in one query, filter(<field>__in=[...]), and look them up in a dict "
-        "keyed by that field instead of querying once per row."
-    )
-
-
-def _eager_load_fix(method: str, path: str, model: str) -> str:
-    return f"Add {method}('{path}') to the queryset that loads {_short(model)}."
-
-
-def _short(model: str) -> str:
-    """``shop.Review`` -> ``Review``."""
-    return model.rpartition(".")[2]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
-from perfaudit.detect import detect_findings, suggest_fix
+from perfaudit.detect import detect_findings
 from perfaudit.errors import ConfigError
+from perfaudit.fixes import suggest_fix
 from perfaudit.records import CallSite, CapturedQuery, EagerLoad, Finding, Trigger
 
 LOOP = CallSite("shop/views.py", 40, "product_list")
@@ -509,3 +513,13 @@ def test_loops_one_after_the_other_in_one_function_are_not_chained():
         ("items", 3, VIEW_145),
         ("product", 2, VIEW_151),
     ]
+
+
+def test_pure_layers_import_no_django_click_rich_or_sqlparse():
+    code = (
+        "import sys, perfaudit.detect, perfaudit.fingerprint, perfaudit.fixes; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'django', 'click', 'rich', 'sqlparse'}))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout == "[]\n"
