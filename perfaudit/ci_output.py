@@ -76,13 +76,7 @@ def github_annotations(report: Report) -> tuple[Annotation, ...]:
     for scenario in report.scenarios:
         found = unique_findings(f for _, f in scenario.findings_of("optimized"))
         notes.extend(finding_annotation(f, f"{scenario.name} (optimized)") for f in found)
-        notes.extend(Annotation("error", "perfaudit bench", line) for line in scenario.failures)
-    reported = {n.message for n in notes}
-    notes.extend(
-        Annotation("error", "perfaudit bench gate", line)
-        for line in report.gate_failures
-        if line not in reported
-    )
+    notes.extend(Annotation("error", "perfaudit bench", line) for line in report.failure_lines)
     return tuple(notes)
 
 
@@ -128,10 +122,11 @@ def _bench_suite(report: BenchReport, suite: ET.Element) -> None:
         if problems or s.verdict != "ok":
             message = "; ".join(problems) or f"verdict {s.verdict}"
             _fail(case, "failure", "bench", message, _findings_text(found) or message)
-    if report.gate_failures:
+    # A scenario's own case already shows its gate failures; the rest get a case of their own.
+    extra = report.unexplained_gate_failures
+    if extra:
         case = _case(suite, "gates", "perfaudit.bench", 0.0)
-        text = "\n".join(report.gate_failures)
-        _fail(case, "failure", "gate", report.gate_failures[0], text)
+        _fail(case, "failure", "gate", extra[0], "\n".join(extra))
 
 
 def render_junit(report: Report) -> str:

@@ -216,8 +216,8 @@ def bench_body(report: BenchReport) -> str:
         '<section id="summary"><h2>Summary</h2>',
         html_table(header, rows, {1, 2}),
     ]
-    if report.gate_failures:
-        parts.append("<h3>Failures</h3>" + bullet_list(report.gate_failures, "failed"))
+    if report.failure_lines:
+        parts.append("<h3>Failures</h3>" + bullet_list(report.failure_lines, "failed"))
     if report.gate_improvements:
         parts.append("<h3>Improvements</h3>" + bullet_list(report.gate_improvements))
     parts.append("</section>")

@@ -180,10 +180,9 @@ def render_bench(report: BenchReport) -> list[str]:
         environment_line(report.environment, f"scales {scales}", plural(report.rounds, "round")),
         table(header, "lllrcl", rows),
     ]
-    failures = list(dict.fromkeys([f for s in report.scenarios for f in s.failures]))
-    failures += [f for f in report.gate_failures if f not in failures]
-    if failures:
-        blocks.append("**Failures**\n\n" + "\n".join(f"- {cell(f)}" for f in failures))
+    if report.failure_lines:
+        failures = "\n".join(f"- {cell(f)}" for f in report.failure_lines)
+        blocks.append("**Failures**\n\n" + failures)
     if report.gate_improvements:
         improved = "\n".join(f"- {cell(i)}" for i in report.gate_improvements)
         blocks.append("**Improvements**\n\n" + improved)

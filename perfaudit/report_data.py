@@ -145,6 +145,18 @@ class BenchReport:
     def failed_count(self) -> int:
         return sum(1 for s in self.scenarios if s.verdict != "ok")
 
+    @property
+    def unexplained_gate_failures(self) -> tuple[str, ...]:
+        """Gate failures that are not one scenario's failures joined (``"name: a; b"``)."""
+        derived = {f"{s.name}: {'; '.join(s.failures)}" for s in self.scenarios if s.failures}
+        return tuple(g for g in self.gate_failures if g not in derived)
+
+    @property
+    def failure_lines(self) -> tuple[str, ...]:
+        """Every failure once, as ``scenario: what failed``."""
+        lines = [f"{s.name}: {f}" for s in self.scenarios for f in s.failures]
+        return tuple(lines) + tuple(g for g in self.unexplained_gate_failures if g not in lines)
+
 
 Report = ScanReport | BenchReport
 
