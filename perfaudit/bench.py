@@ -10,8 +10,10 @@ The counted request is the first one on the fresh data, so a cache cannot hide a
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -121,9 +123,11 @@ def run_bench(
     by_scale: list[dict[str, ScaleRun]] = []
     vendor = settings = ""
     for scale in config.scales:
-        with test_databases(setup=project.setup, fixtures=project.fixtures, scale=scale) as booted:
+        with (
+            private_caches(),  # a fresh, private cache per scale: no stale bodies
+            test_databases(setup=project.setup, fixtures=project.fixtures, scale=scale) as booted,
+        ):
             vendor, settings = booted.vendor, booted.settings
-            _clear_caches()  # a cache filled at the previous scale would serve stale bodies
             specs = {s.name: s for s in plan_requests(project, booted.setup_values)}
             runner = _TwinRunner(config, scale, on_step)
             by_scale.append({s.name: runner.measure_scenario(s, specs) for s in config.scenarios})
@@ -201,7 +205,44 @@ def _scenario_run(scenario: Scenario, runs: tuple[ScaleRun, ...]) -> ScenarioRun
     return ScenarioRun(scenario, runs, optimized, naive)
 
 
-def _clear_caches() -> None:
+@contextmanager
+def private_caches() -> Iterator[None]:
+    """Give every cache a key prefix of this process's own for the block, emptied at each end.
+
+    Like the test databases, the cache must be this run's alone: a shared Redis serves other
+    processes of the same project under the same prefix, and a body one of them cached from
+    its own data would come back here as a stale, query-free response.
+    """
+    from django.conf import settings
+
+    saved = {alias: config.get("KEY_PREFIX") for alias, config in settings.CACHES.items()}
+    suffix = f"perfaudit_{os.getpid()}"
+    try:
+        for alias, config in settings.CACHES.items():
+            config["KEY_PREFIX"] = f"{saved[alias] or ''}:{suffix}"
+            _forget_cache(alias)  # cache objects keep the prefix they were built with
+        clear_caches()
+        yield
+    finally:
+        clear_caches()
+        for alias, prefix in saved.items():
+            config = settings.CACHES[alias]
+            if prefix is None:
+                config.pop("KEY_PREFIX", None)
+            else:
+                config["KEY_PREFIX"] = prefix
+            _forget_cache(alias)
+
+
+def _forget_cache(alias: str) -> None:
+    from django.core.cache import caches
+
+    with suppress(AttributeError):  # not built yet in this thread
+        del caches[alias]
+
+
+def clear_caches() -> None:
+    """Empty every cache, staying inside its key prefix."""
     from django.core.cache import caches
 
     for alias in caches:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from perfaudit.bench import BenchResult, ScaleRun, ScenarioRun, TwinRun
 from perfaudit.complexity import fit_growth
 from perfaudit.config import Scenario
@@ -9,6 +14,7 @@ from perfaudit.equality import compare_responses
 from perfaudit.records import CapturedQuery, Finding, RequestAudit
 from perfaudit.report_data import Timing
 
+REPO = Path(__file__).resolve().parent.parent
 BODY = b'{"count":1,"next":null,"previous":null,"results":[{"id":1}]}'
 
 
@@ -88,3 +94,17 @@ def good_run(name: str = "product_list", counts: tuple[int, int] = (3, 3)) -> Sc
         {10: twin(counts[0], median=1.0), 100: twin(counts[1], median=1.5)},
         {10: twin(12, median=4.0), 100: twin(102, median=30.0)},
     )
+
+
+def run_bench(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """``python -m perfaudit bench ARGS`` in a fresh process, as CI runs it.
+
+    A fresh process because bench creates and destroys its own test databases, which must not
+    meet the ones pytest-django holds in this process (SQLite's in-memory one above all).
+    """
+    environ = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    environ["COLUMNS"] = "200"  # no wrapped lines in what the tests read
+    return subprocess.run(
+        [sys.executable, "-m", "perfaudit", "bench", *args],
+        cwd=cwd, env=environ, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
