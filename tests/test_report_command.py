@@ -118,3 +118,34 @@ def test_scan_and_bench_write_their_reports_under_reports_by_default(tmp_path) -
     assert bench.stdout.splitlines()[-1] == "JSON report written to reports/bench.json"
     report = load_report(tmp_path / "reports" / "bench.json")
     assert [s.name for s in report.scenarios] == ["product_list"]
+
+
+def test_help_lists_report_and_diff() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("report", "diff"):
+        assert f"  {command} " in result.output
+    assert "--junit FILE" in run("report", "--help").output
+    assert "--github" in run("scan", "--help").output and "--junit" in run("bench", "--help").output
+
+
+def test_rendering_never_imports_django(tmp_path) -> None:
+    code = (
+        "import sys\n"
+        "from perfaudit.cli import cli\n"
+        f"for args in (['report', {str(fixture_path('bench'))!r}, '--format', 'markdown'],\n"
+        f"             ['report', {str(fixture_path('scan'))!r}, '-o', 'x.html'],\n"
+        f"             ['report', {str(fixture_path('scan'))!r}, '--format', 'table'],\n"
+        f"             ['diff', {str(fixture_path('scan'))!r}, {str(fixture_path('scan'))!r}]):\n"
+        "    try:\n"
+        "        cli(args)\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code in (0, None), exc.code\n"
+        "print('django' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "no_such_project.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == "False"
