@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.test import Client
@@ -36,22 +36,22 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 
 @pytest.fixture(scope="session", autouse=True)
-def cache_key_prefix() -> str:
+def cache_key_prefix() -> Iterator[str]:
     """A per-process cache key prefix: Redis is shared by concurrent test runs."""
     from django.conf import settings
+    from django.test import override_settings
 
     prefix = f"shopdemo-test-{os.getpid()}"
-    for cache in settings.CACHES.values():
-        cache["KEY_PREFIX"] = prefix
-    return prefix
+    prefixed = {
+        alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()
+    }
+    # Through override_settings, which also drops cache objects made before with no prefix.
+    with override_settings(CACHES=prefixed):
+        yield prefix
 
 
-@pytest.fixture(autouse=True)
-def empty_page_cache(cache_key_prefix: str) -> None:
-    """Every test starts with an empty page cache, so views run uncached on the first request.
-
-    Only this process's keys go: never FLUSHDB or cache.clear() on a shared Redis.
-    """
+def clear_page_cache() -> None:
+    """Delete this process's page cache keys: never FLUSHDB or cache.clear() on a shared Redis."""
     from django.core.cache import caches
 
     from shopdemo.shop.cache import reset_health
@@ -62,6 +62,14 @@ def empty_page_cache(cache_key_prefix: str) -> None:
     else:
         cache.clear()  # local memory: private to this process
     reset_health()
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache(cache_key_prefix: str) -> Iterator[None]:
+    """Every test starts with an empty page cache, so views run uncached on the first request."""
+    clear_page_cache()
+    yield
+    clear_page_cache()
 
 
 @pytest.fixture
