@@ -43,10 +43,10 @@ table { border-collapse: collapse; width: 100%; margin: 8px 0 16px; font-size: 1
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line);
          vertical-align: top; }
 th { background: #f9fafb; } td.num, th.num { text-align: right;
-     font-variant-numeric: tabular-nums; }
+     font-variant-numeric: tabular-nums; } td.num { white-space: nowrap; }
 code, pre { font: 13px/1.45 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 pre { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px;
-      padding: 10px 12px; overflow-x: auto; white-space: pre-wrap; }
+      padding: 10px 12px; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 figure.chart { margin: 0; flex: 1 1 420px; max-width: 520px; }
 figure.chart svg { width: 100%; height: auto; display: block; }
@@ -66,10 +66,15 @@ svg .bar { fill: #6b7280; }
 .finding dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 4px 0; }
 .finding dt { color: var(--muted); }
 .finding dd { margin: 0; }
+@page { margin: 14mm; }
 @media print {
-  body { font-size: 11pt; } main { max-width: none; padding: 0; }
-  section, .finding, figure.chart, tr { break-inside: avoid; }
-  pre { white-space: pre-wrap; }
+  body { font-size: 10pt; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  main { max-width: none; padding: 0; }
+  /* Both charts of a scenario side by side on one A4 line. */
+  .charts { flex-wrap: nowrap; } figure.chart { flex: 1 1 0; min-width: 0; }
+  .finding, figure.chart, tr, pre { break-inside: avoid; }
+  h2 { break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
 }
 """
 
