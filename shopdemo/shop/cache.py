@@ -102,20 +102,29 @@ class CacheHealth:
     is_degraded: bool = False
 
 
-HEALTH = CacheHealth()
+HEALTH: dict[str, CacheHealth] = {}
+HEALTH_LOCK = threading.Lock()
+
+
+def health() -> CacheHealth:
+    """The state of the page cache in use (each cache alias has its own)."""
+    alias = cache_alias()
+    with HEALTH_LOCK:
+        return HEALTH.setdefault(alias, CacheHealth())
 
 
 def reset_health() -> None:
     """Forget failures and pending bumps (tests that swap the cache backend call this)."""
-    global HEALTH
-    HEALTH = CacheHealth()
+    with HEALTH_LOCK:
+        HEALTH.clear()
 
 
 def mark_failure(action: str) -> None:
-    with HEALTH.lock:
-        HEALTH.down_until = time.monotonic() + RETRY_AFTER
-        if not HEALTH.is_degraded:
-            HEALTH.is_degraded = True
+    state = health()
+    with state.lock:
+        state.down_until = time.monotonic() + RETRY_AFTER
+        if not state.is_degraded:
+            state.is_degraded = True
             logger.warning(
                 "Cache %r failed to %s; serving pages from the database until it answers.",
                 cache_alias(),
@@ -124,14 +133,15 @@ def mark_failure(action: str) -> None:
 
 
 def mark_success() -> None:
-    if HEALTH.is_degraded:
-        with HEALTH.lock:
-            HEALTH.is_degraded = False
+    state = health()
+    if state.is_degraded:
+        with state.lock:
+            state.is_degraded = False
         logger.warning("Cache %r answers again; pages are cached again.", cache_alias())
 
 
 def is_backing_off() -> bool:
-    return time.monotonic() < HEALTH.down_until
+    return time.monotonic() < health().down_until
 
 
 def guarded(call: Callable[[], T], failed: T) -> T:
@@ -156,14 +166,15 @@ def write_generations(namespaces: Iterable[str]) -> bool:
 
 def flush_pending() -> bool:
     """Retry bumps that failed earlier; True when none is left."""
-    with HEALTH.lock:
-        pending = set(HEALTH.pending)
+    state = health()
+    with state.lock:
+        pending = set(state.pending)
     if not pending:
         return True
     if not write_generations(pending):
         return False
-    with HEALTH.lock:
-        HEALTH.pending -= pending
+    with state.lock:
+        state.pending -= pending
     logger.warning("Cache %r: %d delayed invalidations applied.", cache_alias(), len(pending))
     return True
 
@@ -175,8 +186,9 @@ def bump_generations(namespaces: Iterable[str]) -> bool:
         return True
     is_written = not is_backing_off() and write_generations(wanted)
     if not is_written:
-        with HEALTH.lock:
-            HEALTH.pending |= wanted
+        state = health()
+        with state.lock:
+            state.pending |= wanted
         mark_failure("invalidate")
     return is_written
 
