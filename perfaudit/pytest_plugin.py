@@ -1,14 +1,208 @@
-"""perfaudit's pytest plugin (entry point ``pytest11``).
+"""perfaudit's pytest plugin (entry point ``pytest11``): query budgets and N+1 checks in tests.
 
-Loading it must never import or configure Django: `pytest --help` works whatever the settings.
+* the ``perfaudit`` fixture captures the queries the test function runs (its fixtures' setup
+  excluded) and offers :meth:`QueryAudit.assert_max_queries` and
+  :meth:`QueryAudit.assert_no_n_plus_one`;
+* ``@pytest.mark.perfaudit(max_queries=N)`` uses the fixture and fails the test above N queries;
+* ``--perfaudit-report FILE`` writes the queries and findings of every such test as JSON.
+
+Loading the plugin never imports or configures Django: `pytest --help` works whatever the
+settings, and the fixture relies on whoever configured Django (pytest-django, django.setup()).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+if TYPE_CHECKING:
+    from perfaudit.records import CapturedQuery, Finding
+
+REPORT_SCHEMA = "perfaudit/pytest-v1"
+MARKER = "perfaudit"
+DEFAULT_THRESHOLD = 2
+_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
+_AUDIT = pytest.StashKey["QueryAudit"]()
+
+
+class QueryAudit:
+    """The queries a test ran so far, with assertions about them (the ``perfaudit`` fixture)."""
+
+    def __init__(self, queries: list[CapturedQuery], threshold: int = DEFAULT_THRESHOLD) -> None:
+        self._queries = queries  # filled by capture_queries while the test runs
+        self.threshold = threshold
+
+    @property
+    def queries(self) -> tuple[CapturedQuery, ...]:
+        return tuple(self._queries)
+
+    @property
+    def count(self) -> int:
+        return len(self._queries)
+
+    def reset(self) -> None:
+        """Forget the queries so far: what follows is measured alone."""
+        self._queries.clear()
+
+    def findings(self, threshold: int | None = None) -> tuple[Finding, ...]:
+        """N+1, duplicate and unused-eager-load findings among the queries so far."""
+        from perfaudit.detect import detect_findings
+
+        return detect_findings(self.queries, threshold=threshold or self.threshold)
+
+    def assert_max_queries(self, limit: int) -> None:
+        """Fail when the test ran more than ``limit`` queries; the message lists them."""
+        __tracebackhide__ = True
+        if self.count <= limit:
+            return
+        lines = [f"{self.count} queries, expected at most {limit}:"]
+        lines += [f"  {i}. {_one_line(q.sql)}{_where(q)}" for i, q in enumerate(self.queries, 1)]
+        groups = [f for f in self.findings() if f.kind == "n_plus_one"]
+        if groups:
+            lines.append("N+1 groups among them:")
+            lines += describe_findings(groups)
+        raise AssertionError("\n".join(lines))
+
+    def assert_no_n_plus_one(self, threshold: int | None = None) -> None:
+        """Fail when the queries hold an N+1 group: relation, count, call site and fix of each."""
+        __tracebackhide__ = True
+        groups = [f for f in self.findings(threshold) if f.kind == "n_plus_one"]
+        if groups:
+            header = f"{len(groups)} N+1 query group{'s' if len(groups) > 1 else ''}:"
+            raise AssertionError("\n".join([header, *describe_findings(groups)]))
+
+
+def describe_findings(findings: Sequence[Finding]) -> list[str]:
+    """Each finding as indented lines: relation and count, call site, fix, SQL shape."""
+    lines = []
+    for finding in findings:
+        relation = ".".join(p for p in (finding.model, finding.field) if p) or finding.table
+        lines.append(
+            f"  {relation or 'unknown relation'}: {finding.count} queries{_where(finding)}"
+        )
+        lines.append(f"    fix: {finding.suggestion}")
+        lines.append(f"    sql: {_one_line(finding.fingerprint)}")
+    return lines
+
+
+def _where(item: CapturedQuery | Finding) -> str:
+    site = item.callsite
+    return "" if site is None else f" at {site.file}:{site.line} in {site.function}"
+
+
+def _one_line(sql: str, width: int = 120) -> str:
+    text = " ".join(sql.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("perfaudit").addoption(
+        "--perfaudit-report",
+        metavar="FILE",
+        default=None,
+        help="write the queries and findings of every test that used perfaudit to FILE (JSON).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "perfaudit(max_queries=None): query budget checked by perfaudit's fixture"
+        "markers",
+        "perfaudit(max_queries=None, threshold=2): capture the test's queries with the "
+        "perfaudit fixture and fail above max_queries.",
     )
+    config.stash[_RECORDS] = []
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A marked test uses the fixture without naming it.
+    for item in items:
+        names = getattr(item, "fixturenames", None)
+        is_marked = item.get_closest_marker(MARKER) is not None
+        if is_marked and names is not None and "perfaudit" not in names:
+            names.append("perfaudit")
+
+
+@pytest.fixture
+def perfaudit(request: pytest.FixtureRequest) -> Iterator[QueryAudit]:
+    """Capture the queries of the test function on every database alias."""
+    from django.conf import settings
+
+    if not settings.configured:
+        pytest.fail(
+            "The perfaudit fixture needs Django configured: use pytest-django "
+            "(DJANGO_SETTINGS_MODULE) or call django.setup() in conftest.py.",
+            pytrace=False,
+        )
+    from perfaudit.capture import capture_queries
+
+    marker = request.node.get_closest_marker(MARKER)
+    with capture_queries(request.config.rootpath) as queries:
+        audit = QueryAudit(queries, _marker_threshold(marker))
+        request.node.stash[_AUDIT] = audit
+        yield audit
+
+
+def _marker_threshold(marker: pytest.Mark | None) -> int:
+    """The marker's N+1 threshold, after checking that it is used as documented."""
+    if marker is None:
+        return DEFAULT_THRESHOLD
+    unknown = [*map(repr, marker.args), *sorted(set(marker.kwargs) - {"max_queries", "threshold"})]
+    if unknown:
+        pytest.fail(
+            f"@pytest.mark.perfaudit takes max_queries= and threshold= only, got {unknown[0]}.",
+            pytrace=False,
+        )
+    return int(marker.kwargs.get("threshold", DEFAULT_THRESHOLD))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    audit = item.stash.get(_AUDIT, None)
+    if audit is None:
+        return (yield)
+    audit.reset()  # queries of fixtures' setup are not the test's
+    marker = item.get_closest_marker(MARKER)
+    limit = None if marker is None else marker.kwargs.get("max_queries")
+    try:
+        result = yield
+    finally:
+        # Here, not at fixture teardown: other fixtures' teardown queries are not the test's.
+        _record(item, audit, limit)
+    if limit is not None:
+        try:
+            audit.assert_max_queries(limit)
+        except AssertionError as exc:
+            pytest.fail(f"@pytest.mark.perfaudit(max_queries={limit}): {exc}", pytrace=False)
+    return result
+
+
+def _record(item: pytest.Item, audit: QueryAudit, max_queries: int | None) -> None:
+    if item.config.getoption("perfaudit_report") is None:
+        return
+    from perfaudit.report import finding_dict
+
+    item.config.stash[_RECORDS].append(
+        {
+            "nodeid": item.nodeid,
+            "query_count": audit.count,
+            "view_query_count": sum(1 for q in audit.queries if not q.is_framework),
+            "max_queries": max_queries,
+            "findings": [finding_dict(f) for f in audit.findings()],
+        }
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("perfaudit_report")
+    if path is None:
+        return
+    records: list[dict[str, Any]] = session.config.stash[_RECORDS]
+    records = sorted(records, key=lambda r: str(r["nodeid"]))
+    document = {"schema": REPORT_SCHEMA, "tests": records}
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
