@@ -93,3 +93,12 @@ def make_scene() -> Scene:
         "dashboard": ("staff", "/api/admin/dashboard/"),
     }
     return Scene(product=product, other=other, order=order, customer=customer, pages=pages)
+
+
+def assert_current(client: Client, path: str, served: tuple[int, bytes], label: str) -> None:
+    """A served (status, body) equals a fresh uncached render and the naive twin's answer."""
+    assert served == uncached(client, path), f"{label} is stale"
+    status, twin = naive(client, path)
+    assert served[0] == status, label
+    if status == 200:
+        assert without_links(json.loads(served[1])) == twin, f"{label} differs from its twin"

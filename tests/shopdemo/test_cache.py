@@ -20,16 +20,8 @@ from django.test.utils import CaptureQueriesContext
 
 from shopdemo.shop.invalidation import bulk_write
 from shopdemo.shop.models import Category, Customer, Order, OrderItem, Product, Review, Tag
-from tests.shopdemo.cache_support import (
-    UNCACHED,
-    Scene,
-    make_scene,
-    naive,
-    seed_committed,
-    uncached,
-    view_sql,
-    without_links,
-)
+from tests.shopdemo import cache_support
+from tests.shopdemo.cache_support import Scene, assert_current, naive, view_sql, without_links
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +30,9 @@ WHEN = dt.datetime(2030, 1, 1, 12, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def scene(settings, django_capture_on_commit_callbacks, client_as) -> Scene:  # type: ignore[no-untyped-def]
-    settings.CACHES = {**settings.CACHES, "uncached": UNCACHED}
-    seed_committed(django_capture_on_commit_callbacks)
-    return make_scene()
+    settings.CACHES = {**settings.CACHES, "uncached": cache_support.UNCACHED}
+    cache_support.seed_committed(django_capture_on_commit_callbacks)
+    return cache_support.make_scene()
 
 
 def fetch(client_as, username: str | None, path: str) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
@@ -72,7 +64,7 @@ def test_a_hit_makes_no_query_and_returns_the_same_bytes(scene, client_as, page)
     assert miss_sql, "the first request must render from the database"
     assert hit_sql == []
     assert hit == miss
-    assert hit == uncached(client, path)[1]
+    assert hit == cache_support.uncached(client, path)[1]
     assert naive(client, path) == (200, without_links(json.loads(hit)))
 
 
@@ -320,15 +312,7 @@ def test_every_write_path_invalidates_what_it_shows_on(  # type: ignore[no-untyp
 
     after = {page: fetch(client_as, *where) for page, where in scene.pages.items()}
     for page, (username, path) in scene.pages.items():
-        client = client_as(username)
-        assert after[page] == uncached(client, path), f"{page} is stale after {name}"
-        status, twin = naive(client, path)
-        assert after[page][0] == status, page
-        if status == 200:
-            body = json.loads(after[page][1])
-            if "results" in body:
-                body = {k: v for k, v in body.items() if k not in ("next", "previous")}
-            assert body == twin, f"{page} differs from its naive twin after {name}"
+        assert_current(client_as(username), path, after[page], f"{page} after {name}")
     changed = {page for page in scene.pages if after[page] != before[page]}
     assert write.shows_on <= changed, f"{name} must be visible on {sorted(write.shows_on)}"
 

@@ -22,16 +22,8 @@ from shopdemo.service_urls import parse_redis_url
 from shopdemo.shop import cache
 from shopdemo.shop.models import Product
 from tests.services import is_listening, unavailable
-from tests.shopdemo.cache_support import (
-    UNCACHED,
-    Scene,
-    make_scene,
-    naive,
-    seed_committed,
-    uncached,
-    view_sql,
-    without_links,
-)
+from tests.shopdemo import cache_support
+from tests.shopdemo.cache_support import Scene, assert_current, view_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +94,7 @@ def use_redis(settings, url: str, *, ignore_exceptions: bool = True) -> None:  #
     config = parse_redis_url(url)
     config["KEY_PREFIX"] = settings.CACHES["default"]["KEY_PREFIX"]
     config["OPTIONS"]["IGNORE_EXCEPTIONS"] = ignore_exceptions
-    settings.CACHES = {"default": config, "uncached": UNCACHED}
+    settings.CACHES = {"default": config, "uncached": cache_support.UNCACHED}
     cache.reset_health()
 
 
@@ -110,8 +102,8 @@ def use_redis(settings, url: str, *, ignore_exceptions: bool = True) -> None:  #
 def scene(django_capture_on_commit_callbacks, monkeypatch) -> Scene:  # type: ignore[no-untyped-def]
     # Retry the cache on every request: these tests move faster than the back-off.
     monkeypatch.setattr(cache, "RETRY_AFTER", 0.0)
-    seed_committed(django_capture_on_commit_callbacks)
-    return make_scene()
+    cache_support.seed_committed(django_capture_on_commit_callbacks)
+    return cache_support.make_scene()
 
 
 def assert_pages_are_current(scene: Scene, client_as) -> None:  # type: ignore[no-untyped-def]
@@ -120,8 +112,7 @@ def assert_pages_are_current(scene: Scene, client_as) -> None:  # type: ignore[n
         client = client_as(username)
         response = client.get(path)
         assert response.status_code == 200, (page, response.content)
-        assert (200, response.content) == uncached(client, path), f"{page} is stale"
-        assert naive(client, path) == (200, without_links(response.json())), page
+        assert_current(client, path, (200, response.content), page)
 
 
 def rename(scene: Scene, capture) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +170,8 @@ def test_a_hung_redis_costs_a_timeout_not_an_error(  # type: ignore[no-untyped-d
             client = client_as(username)
             response = client.get(path)
             assert response.status_code == 200
-            assert naive(client, path) == (200, without_links(response.json()))
+            twin = cache_support.naive(client, path)
+            assert twin == (200, cache_support.without_links(response.json()))
     finally:
         redis_server.thaw()
     assert_pages_are_current(scene, client_as)
