@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from perfaudit.errors import ConfigError
+from perfaudit.json_fields import JsonObject, invalid_report
 from perfaudit.records import CallSite, Finding
 
 SCAN_SCHEMA = "perfaudit/scan-v1"
@@ -161,87 +162,6 @@ class BenchReport:
 Report = ScanReport | BenchReport
 
 
-class _Node:
-    """A JSON object being read, remembering where it sits for error messages."""
-
-    def __init__(self, data: object, where: str, source: str) -> None:
-        if not isinstance(data, dict):
-            raise _invalid(source, where, "an object")
-        self.data: dict[str, object] = data
-        self.where = where
-        self.source = source
-
-    def _get(self, key: str, optional: bool) -> object:
-        value = self.data.get(key)
-        if value is None and not optional:
-            raise _invalid(self.source, f"{self.where}.{key}", "present")
-        return value
-
-    def _wrong(self, key: str, expected: str) -> ConfigError:
-        return _invalid(self.source, f"{self.where}.{key}", expected)
-
-    def text(self, key: str) -> str:
-        value = self._get(key, False)
-        if not isinstance(value, str):
-            raise self._wrong(key, "a string")
-        return value
-
-    def opt_text(self, key: str) -> str | None:
-        return None if self.data.get(key) is None else self.text(key)
-
-    def integer(self, key: str) -> int:
-        value = self._get(key, False)
-        # bool is an int in Python, and a JSON true is never a count.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self._wrong(key, "an integer")
-        return value
-
-    def opt_integer(self, key: str) -> int | None:
-        return None if self.data.get(key) is None else self.integer(key)
-
-    def number(self, key: str) -> float:
-        value = self._get(key, False)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise self._wrong(key, "a number")
-        return float(value)
-
-    def opt_number(self, key: str) -> float | None:
-        return None if self.data.get(key) is None else self.number(key)
-
-    def opt_bool(self, key: str) -> bool | None:
-        value = self._get(key, True)
-        if value is not None and not isinstance(value, bool):
-            raise self._wrong(key, "true, false or null")
-        return value
-
-    def child(self, key: str) -> _Node:
-        return _Node(self.data.get(key), f"{self.where}.{key}", self.source)
-
-    def opt_child(self, key: str) -> _Node | None:
-        return None if self.data.get(key) is None else self.child(key)
-
-    def children(self, key: str) -> list[_Node]:
-        items = self.data.get(key, [])
-        if not isinstance(items, list):
-            raise _invalid(self.source, f"{self.where}.{key}", "a list")
-        return [
-            _Node(item, f"{self.where}.{key}[{i}]", self.source) for i, item in enumerate(items)
-        ]
-
-    def texts(self, key: str) -> tuple[str, ...]:
-        items = self.data.get(key) or []
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise _invalid(self.source, f"{self.where}.{key}", "a list of strings")
-        return tuple(items)
-
-
-def _invalid(source: str, where: str, expected: str) -> ConfigError:
-    return ConfigError(
-        f"{source} is not a valid perfaudit report: {where} should be {expected}; "
-        "regenerate it with `perfaudit scan` or `perfaudit bench`."
-    )
-
-
 def load_report(path: str | Path) -> Report:
     """Read and validate the report at ``path``; raise ConfigError when it cannot be used."""
     return parse_report(read_document(path), str(path))
@@ -262,13 +182,13 @@ def read_document(path: str | Path) -> dict[str, Any]:
             "pass a file written by `perfaudit scan --json` or `perfaudit bench --json`."
         ) from exc
     if not isinstance(data, dict):
-        raise _invalid(source, "report", "an object")
+        raise invalid_report(source, "report", "an object")
     return data
 
 
 def parse_report(data: object, source: str = "the report") -> Report:
     """Turn a decoded JSON report into a :class:`ScanReport` or :class:`BenchReport`."""
-    root = _Node(data, "report", source)
+    root = JsonObject(data, "report", source)
     schema = root.data.get("schema")
     if schema == SCAN_SCHEMA:
         return ScanReport(_environment(root), tuple(_request(n) for n in root.children("requests")))
@@ -279,7 +199,7 @@ def parse_report(data: object, source: str = "the report") -> Report:
     )
 
 
-def _environment(root: _Node) -> Environment:
+def _environment(root: JsonObject) -> Environment:
     return Environment(
         perfaudit_version=root.text("perfaudit_version"),
         django_version=root.text("django_version"),
@@ -288,7 +208,7 @@ def _environment(root: _Node) -> Environment:
     )
 
 
-def _finding(node: _Node) -> Finding:
+def _finding(node: JsonObject) -> Finding:
     site = node.opt_child("callsite")
     callsite = None
     if site is not None:
@@ -313,7 +233,7 @@ def _finding(node: _Node) -> Finding:
     )
 
 
-def _request(node: _Node) -> RequestResult:
+def _request(node: JsonObject) -> RequestResult:
     return RequestResult(
         name=node.text("name"),
         method=node.text("method"),
@@ -335,7 +255,7 @@ def _first_int(value: int | None, fallback: int) -> int:
     return fallback if value is None else value
 
 
-def _twin(node: _Node) -> TwinResult:
+def _twin(node: JsonObject) -> TwinResult:
     timing = node.child("timing")
     return TwinResult(
         status=node.integer("status"),
@@ -352,7 +272,7 @@ def _twin(node: _Node) -> TwinResult:
     )
 
 
-def _scale(node: _Node) -> ScaleResult:
+def _scale(node: JsonObject) -> ScaleResult:
     naive = node.opt_child("naive")
     diff = node.data.get("diff")
     return ScaleResult(
@@ -366,13 +286,13 @@ def _scale(node: _Node) -> ScaleResult:
     )
 
 
-def _complexity(node: _Node | None) -> Complexity | None:
+def _complexity(node: JsonObject | None) -> Complexity | None:
     if node is None:
         return None
     return Complexity(growth=node.text("growth"), label=node.text("label"))
 
 
-def _bench(root: _Node) -> BenchReport:
+def _bench(root: JsonObject) -> BenchReport:
     scenarios = []
     for node in root.children("scenarios"):
         complexity = node.opt_child("complexity")
