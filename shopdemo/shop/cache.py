@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from django.core.cache.backends.dummy import DummyCache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpRequest
 from django.utils.http import urlencode
@@ -74,6 +75,11 @@ def cache_alias() -> str:
 
 def page_cache() -> BaseCache:
     return caches[cache_alias()]
+
+
+def is_dummy() -> bool:
+    # DummyCache stores nothing on purpose (caching switched off): not a failure to report.
+    return isinstance(page_cache(), DummyCache)
 
 
 def generation_key(namespace: str) -> str:
@@ -182,7 +188,7 @@ def flush_pending() -> bool:
 def bump_generations(namespaces: Iterable[str]) -> bool:
     """Invalidate every page of ``namespaces`` now; on failure keep them for a later retry."""
     wanted = set(namespaces)
-    if not wanted:
+    if not wanted or is_dummy():
         return True
     is_written = not is_backing_off() and write_generations(wanted)
     if not is_written:
@@ -327,7 +333,7 @@ def cached_body(
 
     ``build`` raises for responses that must not be cached (404, 400): nothing is stored then.
     """
-    if has_uncommitted_writes(using):
+    if has_uncommitted_writes(using) or is_dummy():
         return build()
     # Generations first, database second: see the module docstring.
     generations = read_generations(namespaces)
