@@ -195,3 +195,39 @@ def test_improvements_pass_are_reported_and_ratchet_the_baseline(tmp_path: Path)
         "findings": [],
     }
     assert updated == json.loads(BASELINE.read_text())
+
+
+SAMPLE = REPO / "tests" / "sampleproject"
+
+
+def test_a_view_that_raises_exits_3(tmp_path: Path) -> None:
+    run = run_bench(
+        "--scenario", "boom", "--scales", "1", "--rounds", "1", "--json", str(tmp_path / "b.json"),
+        cwd=SAMPLE,
+    )  # fmt: skip
+    assert (run.returncode, run.stdout) == (3, "")
+    assert run.stderr == (
+        "perfaudit: error: Scenario 'boom' (optimized, GET /boom/) at scale 1 raised "
+        "RuntimeError: the sample view failed on purpose; fix the view or the scenario.\n"
+    )
+
+
+def test_scenarios_without_a_naive_twin_get_budgets_only(tmp_path: Path) -> None:
+    report_path = tmp_path / "b.json"
+    run = run_bench(
+        "--scenario", "forward_fk", "--scenario", "clean_books", "--scales", "1,2",
+        "--rounds", "1", "--max-queries", "2", "--json", str(report_path), cwd=SAMPLE,
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert run.stderr == (
+        "perfaudit: FAILED forward_fk: 9 queries at scale 1 > max 2 (--max-queries)\n"
+    )
+    report = json.loads(report_path.read_text())
+    clean = report["scenarios"][1]
+    assert (clean["name"], clean["verdict"], clean["responses_equal"]) == (
+        "clean_books",
+        "ok",
+        None,
+    )
+    assert clean["results"][0]["naive"] is None
+    assert clean["results"][0]["optimized"]["view_query_count"] == 2
