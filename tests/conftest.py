@@ -54,7 +54,7 @@ def clear_page_cache() -> None:
     """Delete this process's page cache keys: never FLUSHDB or cache.clear() on a shared Redis."""
     from django.core.cache import caches
 
-    from shopdemo.shop.cache import reset_health
+    from shopdemo.shop.cache_health import reset_health
 
     cache = caches["default"]
     if hasattr(cache, "delete_pattern"):

@@ -13,19 +13,16 @@ bumps) leaves the request storing its old data under a key nobody will ask for a
 
 The cache may fail at any time (Redis down, slow, or restarted): every cache call is guarded,
 a failure serves the request from the database, and bumps that could not be written are kept
-and retried before this process next reads the cache.
+(:mod:`shopdemo.shop.cache_health`) and retried before this process next reads the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
@@ -34,7 +31,14 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpRequest
 from django.utils.http import urlencode
 
-logger = logging.getLogger(__name__)
+from shopdemo.shop.cache_health import (
+    guarded,
+    health,
+    is_backing_off,
+    logger,
+    mark_failure,
+    mark_success,
+)
 
 CATALOG = "catalog"
 PRODUCTS = "products"
@@ -48,11 +52,6 @@ GENERATION_TTL = 24 * 3600
 LOCK_TTL = 30
 LOCK_WAIT = 5.0
 LOCK_POLL = 0.02
-# After a cache failure this process serves from the database for this long before retrying,
-# so a hung Redis costs one request a socket timeout, not every request.
-RETRY_AFTER = 1.0
-
-T = TypeVar("T")
 Build = Callable[[], bytes]
 
 
@@ -98,67 +97,6 @@ def new_token() -> str:
     return secrets.token_hex(8)
 
 
-@dataclass
-class CacheHealth:
-    """Process-wide cache state: namespaces still to bump, and the back-off after a failure."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    pending: set[str] = field(default_factory=set)
-    down_until: float = 0.0
-    is_degraded: bool = False
-
-
-HEALTH: dict[str, CacheHealth] = {}
-HEALTH_LOCK = threading.Lock()
-
-
-def health() -> CacheHealth:
-    """The state of the page cache in use (each cache alias has its own)."""
-    alias = cache_alias()
-    with HEALTH_LOCK:
-        return HEALTH.setdefault(alias, CacheHealth())
-
-
-def reset_health() -> None:
-    """Forget failures and pending bumps (tests that swap the cache backend call this)."""
-    with HEALTH_LOCK:
-        HEALTH.clear()
-
-
-def mark_failure(action: str) -> None:
-    state = health()
-    with state.lock:
-        state.down_until = time.monotonic() + RETRY_AFTER
-        if not state.is_degraded:
-            state.is_degraded = True
-            logger.warning(
-                "Cache %r failed to %s; serving pages from the database until it answers.",
-                cache_alias(),
-                action,
-            )
-
-
-def mark_success() -> None:
-    state = health()
-    if state.is_degraded:
-        with state.lock:
-            state.is_degraded = False
-        logger.warning("Cache %r answers again; pages are cached again.", cache_alias())
-
-
-def is_backing_off() -> bool:
-    return time.monotonic() < health().down_until
-
-
-def guarded(call: Callable[[], T], failed: T) -> T:
-    """Run one cache call; an exception (backend without IGNORE_EXCEPTIONS) becomes ``failed``."""
-    try:
-        return call()
-    except Exception:
-        logger.debug("Cache call failed.", exc_info=True)
-        return failed
-
-
 def write_generations(namespaces: Iterable[str]) -> bool:
     """Give each namespace a new token; True only if the cache confirms every one."""
     tokens = {generation_key(ns): new_token() for ns in namespaces}
@@ -172,7 +110,7 @@ def write_generations(namespaces: Iterable[str]) -> bool:
 
 def flush_pending() -> bool:
     """Retry bumps that failed earlier; True when none is left."""
-    state = health()
+    state = health(cache_alias())
     with state.lock:
         pending = set(state.pending)
     if not pending:
@@ -190,20 +128,22 @@ def bump_generations(namespaces: Iterable[str]) -> bool:
     wanted = set(namespaces)
     if not wanted or is_dummy():
         return True
-    is_written = not is_backing_off() and write_generations(wanted)
+    alias = cache_alias()
+    is_written = not is_backing_off(alias) and write_generations(wanted)
     if not is_written:
-        state = health()
+        state = health(alias)
         with state.lock:
             state.pending |= wanted
-        mark_failure("invalidate")
+        mark_failure(alias, "invalidate")
     return is_written
 
 
 def read_generations(namespaces: Sequence[str]) -> list[str] | None:
     """The current token of each namespace (creating missing ones), or None if the cache fails."""
-    if is_backing_off() or not flush_pending():
+    alias = cache_alias()
+    if is_backing_off(alias) or not flush_pending():
         return None
-    cache = page_cache()
+    cache = caches[alias]
     keys = [generation_key(ns) for ns in namespaces]
     found: dict[str, Any] = guarded(lambda: cache.get_many(keys), {})
     for key in keys:
@@ -214,13 +154,13 @@ def read_generations(namespaces: Sequence[str]) -> list[str] | None:
         # means the cache did not answer.
         added = guarded(lambda: cache.add(key, token, GENERATION_TTL), None)  # noqa: B023
         if added is None:
-            mark_failure("read generations")
+            mark_failure(alias, "read generations")
             return None
         found[key] = token if added else guarded(lambda: cache.get(key), None)  # noqa: B023
         if found[key] is None:
-            mark_failure("read generations")
+            mark_failure(alias, "read generations")
             return None
-    mark_success()
+    mark_success(alias)
     return [str(found[key]) for key in keys]
 
 

@@ -19,7 +19,7 @@ import pytest
 import redis
 
 from shopdemo.service_urls import parse_redis_url
-from shopdemo.shop import cache
+from shopdemo.shop import cache, cache_health
 from shopdemo.shop.models import Product
 from tests.services import is_listening, unavailable
 from tests.shopdemo import cache_support
@@ -95,13 +95,13 @@ def use_redis(settings, url: str, *, ignore_exceptions: bool = True) -> None:  #
     config["KEY_PREFIX"] = settings.CACHES["default"]["KEY_PREFIX"]
     config["OPTIONS"]["IGNORE_EXCEPTIONS"] = ignore_exceptions
     settings.CACHES = {"default": config, "uncached": cache_support.UNCACHED}
-    cache.reset_health()
+    cache_health.reset_health()
 
 
 @pytest.fixture
 def scene(django_capture_on_commit_callbacks, monkeypatch) -> Scene:  # type: ignore[no-untyped-def]
     # Retry the cache on every request: these tests move faster than the back-off.
-    monkeypatch.setattr(cache, "RETRY_AFTER", 0.0)
+    monkeypatch.setattr(cache_health, "RETRY_AFTER", 0.0)
     cache_support.seed_committed(django_capture_on_commit_callbacks)
     return cache_support.make_scene()
 
@@ -132,7 +132,7 @@ def test_a_closed_port_serves_every_page_from_the_database(  # type: ignore[no-u
         rename(scene, django_capture_on_commit_callbacks)
         assert_pages_are_current(scene, client_as)
     assert any("failed to" in record.getMessage() for record in caplog.records)
-    assert f"product:{scene.product.pk}" in cache.health().pending
+    assert f"product:{scene.product.pk}" in cache_health.health("default").pending
 
 
 def test_a_stopped_redis_that_comes_back_with_its_old_entries_serves_nothing_stale(  # type: ignore[no-untyped-def]
@@ -154,7 +154,7 @@ def test_a_stopped_redis_that_comes_back_with_its_old_entries_serves_nothing_sta
     with caplog.at_level(logging.WARNING, logger="shopdemo.shop.cache"):
         assert_pages_are_current(scene, client_as)
     assert any("delayed invalidations applied" in r.getMessage() for r in caplog.records)
-    assert cache.health().pending == set()
+    assert cache_health.health("default").pending == set()
     assert view_sql(client_as(None), detail)[1] == []  # and cached again
 
 
