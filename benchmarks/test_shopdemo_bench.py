@@ -22,7 +22,7 @@ from django.db import connection
 
 from perfaudit.boot import load_callable
 from perfaudit.config import ScanOptions, Scenario, load_scan_config
-from perfaudit.replay import RequestSpec, _client_for, audit_request, plan_requests
+from perfaudit.replay import RequestSpec, audit_request, client_for, plan_requests
 from shopdemo.shop.seeding import flush_shop
 
 # Per-process test database names and cache key prefixes, as in the test suite.
@@ -55,7 +55,7 @@ def planned(django_db_setup, django_db_blocker) -> Iterator[dict[str, RequestSpe
 @pytest.mark.parametrize(("scenario", "twin"), TWINS, ids=[f"{s.name}-{t}" for s, t in TWINS])
 def test_twin(benchmark, planned, scenario: Scenario, twin: str) -> None:  # type: ignore[no-untyped-def]
     spec = planned[scenario.name if twin == "optimized" else f"{scenario.name}[naive]"]
-    client = _client_for(spec.user)
+    client = client_for(spec.user)
     audit = audit_request(client, spec, threshold=CONFIG.threshold, root=ROOT)
     assert (audit.status, audit.error) == (200, None), spec.path
     benchmark.group = f"{scenario.name} ({connection.vendor}, scale {SCALE})"

@@ -24,7 +24,7 @@ from perfaudit.config import Scenario
 from perfaudit.equality import BodyComparison, compare_responses
 from perfaudit.errors import ProjectError
 from perfaudit.records import RequestAudit
-from perfaudit.replay import RequestSpec, _client_for, audit_request, plan_requests
+from perfaudit.replay import RequestSpec, audit_request, client_for, plan_requests
 from perfaudit.report_data import Timing
 from perfaudit.timing import summarize
 
@@ -174,7 +174,7 @@ class _TwinRunner:
             self.on_step(BenchStep(scenario, twin, self.scale))
         client = self.clients.get(spec.user)
         if client is None:
-            client = self.clients[spec.user] = _client_for(spec.user)
+            client = self.clients[spec.user] = client_for(spec.user)
         project = self.config.project
         audit = audit_request(client, spec, threshold=project.threshold, root=project.root)
         if audit.error is not None:

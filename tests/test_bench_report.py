@@ -74,3 +74,18 @@ def test_rendering_matches_the_golden_file() -> None:
     out = io.StringIO()
     render_bench(document(), Console(file=out, width=100, color_system=None))
     assert out.getvalue() == (GOLDEN / "bench_console.txt").read_text(encoding="utf-8")
+
+
+def test_progress_bar_counts_twin_measurements() -> None:
+    from perfaudit.bench import BenchStep
+    from perfaudit.bench_console import bench_progress
+
+    console = Console(file=io.StringIO(), width=100, force_terminal=True, color_system=None)
+    with bench_progress(console, 3) as on_step:
+        for twin in ("naive", "optimized", "naive"):
+            on_step(BenchStep("dashboard", twin, 10))
+        progress = on_step.__self__.progress
+        task = progress.tasks[0]
+        assert (task.total, task.completed, task.description) == (
+            3, 2, "dashboard [naive] at scale 10",
+        )  # fmt: skip
