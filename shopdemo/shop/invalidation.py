@@ -6,8 +6,10 @@ back transaction invalidates nothing.
 
 * ``save()``, ``delete()`` (cascades and ``QuerySet.delete()`` included) and changes to
   ``Product.tags`` send signals; the receivers below bump exactly the affected namespaces.
-* ``QuerySet.update()``, ``bulk_create()``, ``bulk_update()`` and raw SQL send none: wrap them
-  in :func:`bulk_write`, which bumps every namespace the named models can appear in.
+* ``QuerySet.update()``, ``bulk_create()``, ``bulk_update()``, raw SQL and any write to the
+  ``Product.tags.through`` model itself (Django signals nothing for auto-created through models)
+  send none: wrap them in :func:`bulk_write`, which bumps every namespace the named models can
+  appear in.
 """
 
 from __future__ import annotations
@@ -87,18 +89,18 @@ def parent_namespaces(model: type[Model], parent_id: Any) -> Namespaces:
     return frozenset({DASHBOARD, ORDERS if user_id is None else orders_namespace(user_id)})
 
 
-def row_namespaces(instance: Model, *, is_created: bool, update_fields: Any) -> Namespaces:
+def row_namespaces(instance: Model, *, is_update: bool, update_fields: Any) -> Namespaces:
     """The namespaces one saved or deleted row shows up in."""
     model = type(instance)
     if model is Product:
         names = {CATALOG, DASHBOARD, product_namespace(instance.pk)}
-        # Order lines show product names; a new product is on no order yet.
-        if not is_created and (update_fields is None or "name" in update_fields):
+        # Order lines show product names; a new or deleted product is on no order.
+        if is_update and (update_fields is None or "name" in update_fields):
             names.add(ORDERS)
         return frozenset(names)
     if model is Customer:
         names = {DASHBOARD, orders_namespace(instance.user_id)}  # type: ignore[attr-defined]
-        if not is_created:
+        if is_update:
             # An update may hand the customer (and its orders) to another user.
             names.add(ORDERS)
         return frozenset(names)
@@ -133,14 +135,14 @@ def saved(sender: type[Model], instance: Model, created: bool, raw: bool, **kwar
         # Fixture loading: related rows may not exist yet, so look nothing up.
         names = bulk_namespaces()[sender]
     else:
-        names = row_namespaces(instance, is_created=created, update_fields=update_fields)
+        names = row_namespaces(instance, is_update=not created, update_fields=update_fields)
     bump_on_commit(names | moved_from, using=kwargs.get("using") or DEFAULT_DB_ALIAS)
 
 
 def deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     if is_muted(sender):
         return
-    names = row_namespaces(instance, is_created=False, update_fields=frozenset())
+    names = row_namespaces(instance, is_update=False, update_fields=None)
     bump_on_commit(names, using=kwargs.get("using") or DEFAULT_DB_ALIAS)
 
 

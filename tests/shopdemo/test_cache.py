@@ -181,6 +181,13 @@ def bulk_link_tag(scene: Scene) -> None:
         through.objects.bulk_create([through(product_id=scene.product.pk, tag=unused_tag(scene))])
 
 
+def unlink_tags(scene: Scene) -> None:
+    # Django sends no signal for rows of an auto-created through model, even on delete().
+    through = Product.tags.through
+    with bulk_write(through):
+        through.objects.filter(product=scene.product).delete()
+
+
 LIST_AND_DETAIL = frozenset({"list-page", "list-category", "detail"})
 ORDER_PAGES = frozenset({"orders", "order", "dashboard"})
 
@@ -282,6 +289,7 @@ WRITES = {
     "bulk-update": Write(bulk_update_orders, ORDER_PAGES),
     "bulk-raw-sql": Write(raw_sql_update, ORDER_PAGES),
     "bulk-tag-links": Write(bulk_link_tag, LIST_AND_DETAIL),
+    "bulk-tag-links-delete": Write(unlink_tags, LIST_AND_DETAIL, prepare=tag_product),
 }  # fmt: skip
 
 
