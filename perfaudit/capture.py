@@ -72,15 +72,16 @@ _NOT_THE_VIEW = frozenset(
     {"process_view", "resolve_request", "make_view_atomic", "process_exception_by_middleware",
      "check_response", "process_template_response"}
 )  # fmt: skip
-_roles: dict[CodeType, str] = {}
+# Keyed by id(): hashing a code object hashes its bytecode, on every frame of every query.
+_roles: dict[int, tuple[CodeType, str]] = {}
 
 
 def frame_role(code: CodeType) -> str:
     """What a frame running ``code`` tells capture; cached per code object."""
-    role = _roles.get(code)
-    if role is None:
-        role = _roles[code] = _classify(code.co_filename, code.co_name)
-    return role
+    entry = _roles.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = _roles[id(code)] = (code, _classify(code.co_filename, code.co_name))
+    return entry[1]
 
 
 def _classify(filename: str, name: str) -> str:
@@ -108,6 +109,8 @@ class QueryRecorder:
         self.alias = alias
         self.queries = queries
         self.root = str(root.resolve()) + os.sep
+        # A loop issues its query from one line: build that line's CallSite once.
+        self.callsites: dict[tuple[object, ...], CallSite] = {}
 
     def __call__(
         self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
@@ -127,15 +130,19 @@ class QueryRecorder:
         queryset_frame: FrameType | None = None
         is_prefetch = is_auth = in_request = in_view = False
         child: FrameType | None = None
+        roles = _roles
         while frame is not None:
-            role = frame_role(frame.f_code)
-            if role == STOP:
-                break
-            if role == USER:
+            code = frame.f_code
+            entry = roles.get(id(code))
+            role = entry[1] if entry is not None and entry[0] is code else frame_role(code)
+            # Most frames are Django's or a library's: the cheapest test first.
+            if role is LIBRARY:
+                pass
+            elif role is USER:
                 if callsite_frame is None:
                     callsite_frame = frame
-            elif role == LIBRARY:
-                pass
+            elif role is STOP:
+                break
             elif role == QUERYSET:
                 queryset_frame = queryset_frame or frame
             elif role in (DESCRIPTOR, MANAGER, DEFERRED):
@@ -146,10 +153,14 @@ class QueryRecorder:
                 is_prefetch = True
             elif role == AUTH:
                 is_auth = True
-            elif role == GET_RESPONSE:
-                in_view = child is not None and child.f_code.co_name not in _NOT_THE_VIEW
-            elif role == HANDLER:
+            elif role in (GET_RESPONSE, HANDLER):
+                # The request's handler: the frames above it are middleware and the caller's.
                 in_request = True
+                in_view = role == GET_RESPONSE and (
+                    child is not None and child.f_code.co_name not in _NOT_THE_VIEW
+                )
+                if in_view or role == HANDLER:
+                    break
             child = frame
             frame = frame.f_back
         trigger = None
@@ -172,7 +183,8 @@ class QueryRecorder:
         )
 
     def callsite(self, frame: FrameType | None, node: Any) -> CallSite | None:
-        template = template_line = None
+        template: str | None = None
+        template_line: int | None = None
         if node is not None and getattr(node, "origin", None) is not None:
             template = node.origin.template_name or node.origin.name
             token = getattr(node, "token", None)
@@ -181,16 +193,20 @@ class QueryRecorder:
             if template is None:
                 return None
             return CallSite("", 0, "", template=str(template), template_line=template_line)
-        filename = frame.f_code.co_filename
-        if filename.startswith(self.root):
-            filename = filename[len(self.root) :]
-        return CallSite(
-            file=filename,
-            line=frame.f_lineno,
-            function=frame.f_code.co_qualname,
-            template=None if template is None else str(template),
-            template_line=template_line,
-        )
+        key = (frame.f_code, frame.f_lineno, template, template_line)
+        callsite = self.callsites.get(key)
+        if callsite is None:
+            filename = frame.f_code.co_filename
+            if filename.startswith(self.root):
+                filename = filename[len(self.root) :]
+            callsite = self.callsites[key] = CallSite(
+                file=filename,
+                line=frame.f_lineno,
+                function=frame.f_code.co_qualname,
+                template=None if template is None else str(template),
+                template_line=template_line,
+            )
+        return callsite
 
 
 def _trigger_from_frame(role: str, frame: FrameType) -> Any:

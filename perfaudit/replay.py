@@ -134,7 +134,7 @@ def replay(
     for spec in specs:
         if on_request is not None:
             on_request(spec)
-        client = clients.get(spec.user) or clients.setdefault(spec.user, _client_for(spec.user))
+        client = clients.get(spec.user) or clients.setdefault(spec.user, client_for(spec.user))
         audits.append(audit_request(client, spec, threshold=threshold, root=root))
     return tuple(audits)
 
@@ -168,7 +168,8 @@ def audit_request(
     )
 
 
-def _client_for(username: str | None) -> Any:
+def client_for(username: str | None) -> Any:
+    """A Django test client, logged in as ``username`` unless it is None."""
     from django.test import Client
 
     client = Client(raise_request_exception=True)

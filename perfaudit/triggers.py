@@ -17,15 +17,27 @@ from django.db.models.fields.related_descriptors import (
 
 from perfaudit.records import Trigger
 
+_descriptor_triggers: dict[int, tuple[Any, Trigger | None]] = {}
+
 
 def label(model: Any) -> str:
     """``"app_label.Model"`` of a model class or instance, ``""`` for anything else."""
     meta = getattr(model, "_meta", None)
-    return "" if meta is None else f"{meta.app_label}.{meta.object_name}"
+    return "" if meta is None else str(meta.label)
 
 
 def descriptor_trigger(descriptor: Any) -> Trigger | None:
     """A forward FK/one-to-one read (``review.author``) or a reverse one (``user.customer``)."""
+    # Descriptors live as long as their model class: one Trigger each, made on first use.
+    cached = _descriptor_triggers.get(id(descriptor))
+    if cached is not None and cached[0] is descriptor:
+        return cached[1]
+    trigger = _descriptor_trigger(descriptor)
+    _descriptor_triggers[id(descriptor)] = (descriptor, trigger)
+    return trigger
+
+
+def _descriptor_trigger(descriptor: Any) -> Trigger | None:
     if isinstance(descriptor, ForwardManyToOneDescriptor):
         field = descriptor.field
         return Trigger("forward", label(field.model), field.name, label(field.related_model))
