@@ -26,21 +26,20 @@ KIND_LABELS = {
 
 def scan_table(report: dict[str, Any]) -> Table:
     """One row per replayed request: status, queries (view/all), time and findings."""
-    table = Table(title=f"perfaudit scan: {report['settings']} on {report['database']['vendor']}")
-    table.add_column("request")
-    table.add_column("path")
+    title = Text(f"perfaudit scan: {report['settings']} on {report['database']['vendor']}")
+    table = Table(title=title)
+    table.add_column("request", overflow="fold")
     table.add_column("status", justify="right")
     table.add_column("queries", justify="right")
     table.add_column("view", justify="right")
-    table.add_column("time ms", justify="right")
+    table.add_column("ms", justify="right")
     table.add_column("sql ms", justify="right")
     table.add_column("findings", justify="right")
     for request in report["requests"]:
         status = Text(str(request["status"]), style="red" if request["error"] else "")
         findings = len(request["findings"])
         table.add_row(
-            request["name"],
-            f"{request['method']} {request['path']}",
+            request_label(request),
             status,
             str(request["query_count"]),
             str(request["view_query_count"]),
@@ -51,9 +50,18 @@ def scan_table(report: dict[str, Any]) -> Table:
     return table
 
 
+def request_label(request: dict[str, Any]) -> Text:
+    """The request's name, and under it the method and path when the name is not the path."""
+    # Text, not str: names like "product_list[naive]" must not be read as rich markup.
+    target = f"{request['method']} {request['path']}"
+    if request["name"] == request["path"]:
+        return Text(target)
+    return Text.assemble(request["name"], (f"\n{target}", "dim"))
+
+
 def pretty_sql(sql: str) -> str:
     """An SQL shape laid out on several lines with upper-case keywords."""
-    return str(sqlparse.format(sql, reindent=True, keyword_case="upper")).strip()
+    return str(sqlparse.format(sql, reindent=True, keyword_case="upper", wrap_after=72)).strip()
 
 
 def describe_callsite(callsite: dict[str, Any] | None) -> str:
@@ -77,7 +85,13 @@ def finding_block(finding: dict[str, Any]) -> Group:
         title,
         Text(f"  at   {describe_callsite(finding['callsite'])}"),
         Text.assemble("  fix  ", (finding["suggestion"], "green")),
-        Padding(Text(pretty_sql(finding["fingerprint"]), style="dim"), (0, 0, 0, 7)),
+        Padding(
+            Text(
+                pretty_sql(finding["fingerprint"]), style="dim", no_wrap=True, overflow="ellipsis"
+            ),
+            (0, 0, 0, 7),
+            expand=False,
+        ),
     ]
     return Group(*lines)
 

@@ -1,0 +1,83 @@
+"""perfaudit.console renders the scan-v1 report: exact text at a fixed width, no colour."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from perfaudit.console import pretty_sql, render_scan
+
+FINDING = {
+    "kind": "n_plus_one",
+    "fingerprint": 'select "a"."id", "a"."name" from "a" where "a"."id" = ? limit ?',
+    "count": 8,
+    "table": "a",
+    "model": "sample.Book",
+    "field": "author",
+    "suggestion": "Add select_related('author') to the queryset that loads Book.",
+    "callsite": {"file": "sample/views.py", "line": 18, "function": "books",
+                 "template": "sample/books.html", "template_line": 3},
+    "sample_sql": "",
+    "is_best_effort": False,
+}  # fmt: skip
+REPORT = {
+    "schema": "perfaudit/scan-v1",
+    "settings": "sample.settings",
+    "database": {"vendor": "sqlite", "alias": "default"},
+    "requests": [
+        {"name": "books[naive]", "method": "GET", "path": "/books/", "user": None,
+         "status": 200, "error": None, "query_count": 9, "view_query_count": 9,
+         "duration_ms": 12.345, "sql_ms": 1.5, "findings": [FINDING]},
+        {"name": "/boom/", "method": "GET", "path": "/boom/", "user": "reader", "status": 500,
+         "error": "RuntimeError: failed", "query_count": 1, "view_query_count": 1,
+         "duration_ms": 2.0, "sql_ms": 0.25, "findings": []},
+    ],
+    "summary": {"requests": 2, "queries": 10, "errors": 1,
+                "findings": {"n_plus_one": 1, "duplicate": 0, "unused_eager_load": 0}},
+}  # fmt: skip
+
+EXPECTED = """\
+              perfaudit scan: sample.settings on sqlite
+┏━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━┳━━━━━━┳━━━━━━┳━━━━━━━━┳━━━━━━━━━━┓
+┃ request      ┃ status ┃ queries ┃ view ┃   ms ┃ sql ms ┃ findings ┃
+┡━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━╇━━━━━━╇━━━━━━╇━━━━━━━━╇━━━━━━━━━━┩
+│ books[naive] │    200 │       9 │    9 │ 12.3 │    1.5 │        1 │
+│ GET /books/  │        │         │      │      │        │          │
+│ GET /boom/   │    500 │       1 │    1 │  2.0 │    0.2 │        0 │
+└──────────────┴────────┴─────────┴──────┴──────┴────────┴──────────┘
+
+books[naive]  GET /books/
+N+1 x8  sample.Book.author
+  at   sample/views.py:18 in books (template sample/books.html:3)
+  fix  Add select_related('author') to the queryset that loads Book.
+       SELECT "a"."id", "a"."name"
+       FROM "a"
+       WHERE "a"."id" = ?
+       LIMIT ?
+
+/boom/  GET /boom/
+  view raised: RuntimeError: failed
+2 requests, 10 queries: 1 N+1, 0 duplicate, 0 unused eager load, 1 failed.
+"""
+
+
+def render(report: dict) -> str:
+    out = io.StringIO()
+    render_scan(report, Console(file=out, width=100, color_system=None))
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
+
+
+def test_render_scan_exact_text() -> None:
+    assert render(REPORT) == EXPECTED
+
+
+def test_brackets_in_names_are_not_markup() -> None:
+    report = {**REPORT, "requests": [{**REPORT["requests"][1], "name": "x[bold]", "path": "/"}]}
+    assert "│ x[bold] │" in render(report)
+
+
+def test_pretty_sql_upper_cases_keywords_and_breaks_clauses() -> None:
+    assert pretty_sql('select "t"."a" from "t" where "t"."b" in (?) order by "t"."a" asc') == (
+        'SELECT "t"."a"\nFROM "t"\nWHERE "t"."b" IN (?)\nORDER BY "t"."a" ASC'
+    )
