@@ -117,13 +117,10 @@ def get(client: Client, path: str) -> bytes:
     return bytes(response.content)
 
 
-def fastest_of(rounds: int, client: Client, path: str) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        get(client, path)
-        best = min(best, time.perf_counter() - start)
-    return best
+def seconds_for(client: Client, path: str) -> float:
+    start = time.perf_counter()
+    get(client, path)
+    return time.perf_counter() - start
 
 
 def group_of(scenario: Scenario) -> str:
@@ -149,12 +146,20 @@ def test_baseline(benchmark, big_shop, scenario: Scenario) -> None:  # type: ign
     client = client_for(scenario.user)
     baseline_path = scenario.baseline.format(**big_shop)
     optimized_path = scenario.optimized.format(**big_shop)
+    # The optimized twin is timed between the baseline's rounds and after them: on a shared
+    # machine a burst of load then hits both sides of the ratio alike.
+    optimized: list[float] = []
     with override_settings(CACHES=UNCACHED):
         baseline_body = benchmark.pedantic(
-            get, args=(client, baseline_path), rounds=scenario.rounds, iterations=1
+            get,
+            args=(client, baseline_path),
+            setup=lambda: optimized.append(seconds_for(client, optimized_path)),
+            rounds=scenario.rounds,
+            iterations=1,
         )
+        optimized += [seconds_for(client, optimized_path) for _ in range(10)]
         optimized_body = get(client, optimized_path)
-        ratio = benchmark.stats.stats.min / fastest_of(10, client, optimized_path)
+    ratio = benchmark.stats.stats.min / min(optimized)
     # Same results (links aside), so the two timings are of the same answer.
     assert results_of(baseline_body) == results_of(optimized_body)
     benchmark.extra_info.update(ratio=round(ratio, 1), goal=scenario.goal)

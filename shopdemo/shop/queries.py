@@ -14,18 +14,19 @@ Rules kept throughout, each tied to a measured problem of the naive twins:
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.core.paginator import EmptyPage, Paginator
 from django.db.models import (
     Count,
     DecimalField,
     F,
     Func,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -50,6 +51,9 @@ TOP_PRODUCTS = 5
 # Wide enough for a whole shop's revenue: SQLite's decimal converter rejects wider values.
 MONEY = DecimalField(max_digits=20, decimal_places=2)
 NOT_CANCELLED = ~Q(status=Order.Status.CANCELLED)
+NEWEST_FIRST = ("-created_at", "-id")
+
+M = TypeVar("M", bound=Model)
 
 
 class PageNotFound(LookupError):
@@ -143,37 +147,50 @@ def tags_prefetch() -> Prefetch[Any, Any, Any]:
     return Prefetch("tags", queryset=Tag.objects.only("id", "name"))
 
 
+def window(queryset: QuerySet[M], ordering: Sequence[str], offset: int, limit: int) -> QuerySet[M]:
+    """Rows ``offset`` to ``offset + limit`` of ``queryset``, ready for annotations and joins.
+
+    Past the first page, OFFSET runs over bare primary keys in a subquery and the caller's
+    annotations apply to the kept rows only: on the outer query PostgreSQL evaluates every
+    correlated subquery for each skipped row too (measured at page 5,000 of 105k orders:
+    2.2 s against 0.4 s for the naive twin). The first page needs no detour.
+    """
+    if not offset:
+        return queryset.order_by(*ordering)[:limit]
+    kept = queryset.order_by(*ordering).values("pk")[offset : offset + limit]
+    return queryset.model._default_manager.filter(pk__in=Subquery(kept)).order_by(*ordering)
+
+
 def fetch_product_page(
     *, search: str, category_id: int | None, number: int, size: int
 ) -> ProductPage:
     """One page of active products by (name, id): a COUNT, the page, and the page's tags.
 
-    ``search`` is matched with ``icontains`` exactly as the naive twin does, so results are the
-    same; on PostgreSQL the ``UPPER(name)`` trigram index (migration 0003) serves that lookup.
+    Page numbers behave as Django's ``Paginator`` (page 1 of nothing exists, past the last page
+    does not). ``search`` is matched with ``icontains`` exactly as the naive twin does, so the
+    results are the same; on PostgreSQL the ``UPPER(name)`` trigram index (migration 0003)
+    serves that lookup.
     """
     products = Product.objects.filter(is_active=True)
     if search:
         products = products.filter(name__icontains=search)
     if category_id is not None:
         products = products.filter(category_id=category_id)
-    products = (
-        with_review_stats(products)
-        .select_related("category")
-        .defer(*LIST_DEFERRED)
-        .prefetch_related(tags_prefetch())
-        .order_by("name", "id")
-    )
-    paginator = Paginator(products, size)
-    try:
-        page = paginator.page(number)
-    except EmptyPage:
-        raise PageNotFound(number) from None
-    return ProductPage(
-        rows=[product_row(p) for p in page.object_list],
-        count=paginator.count,
-        has_next=page.has_next(),
-        has_previous=page.has_previous(),
-    )
+    count = products.count()
+    last_page = max(1, math.ceil(count / size))
+    if number > last_page:
+        raise PageNotFound(number)
+    offset = (number - 1) * size
+    rows: list[ProductRow] = []
+    if offset < count:
+        page = (
+            with_review_stats(window(products, ("name", "id"), offset, size))
+            .select_related("category")
+            .defer(*LIST_DEFERRED)
+            .prefetch_related(tags_prefetch())
+        )
+        rows = [product_row(p) for p in page]
+    return ProductPage(rows=rows, count=count, has_next=number < last_page, has_previous=number > 1)
 
 
 def fetch_product_detail(pk: int) -> ProductDetail | None:
@@ -249,11 +266,10 @@ def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: 
     of the keyset walk; other numbers are for old clients). One row beyond ``size`` is read to
     learn whether another page follows.
     """
-    orders = with_order_lines(customer_orders(user_id))
-    newest_first = ("-created_at", "-id")
+    orders = customer_orders(user_id)
     if cursor is None:
         offset = (number - 1) * size
-        fetched = list(orders.order_by(*newest_first)[offset : offset + size + 1])
+        fetched = list(with_order_lines(window(orders, NEWEST_FIRST, offset, size + 1)))
         if not fetched and number > 1:
             raise PageNotFound(number)
         return OrderPage(
@@ -261,15 +277,16 @@ def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: 
             has_next=len(fetched) > size,
             has_previous=number > 1,
         )
+    # LIMIT without OFFSET: the database stops after size + 1 rows of the index range.
+    after = with_order_lines(orders.filter(keyset_filter(cursor)))
     if cursor.is_backward:
-        fetched = list(
-            orders.filter(keyset_filter(cursor)).order_by("created_at", "id")[: size + 1]
-        )
-        page = fetched[:size][::-1]
+        fetched = list(after.order_by("created_at", "id")[: size + 1])
         return OrderPage(
-            rows=[order_row(o) for o in page], has_next=True, has_previous=len(fetched) > size
+            rows=[order_row(o) for o in fetched[:size][::-1]],
+            has_next=True,
+            has_previous=len(fetched) > size,
         )
-    fetched = list(orders.filter(keyset_filter(cursor)).order_by(*newest_first)[: size + 1])
+    fetched = list(after.order_by(*NEWEST_FIRST)[: size + 1])
     return OrderPage(
         rows=[order_row(o) for o in fetched[:size]], has_next=len(fetched) > size, has_previous=True
     )
