@@ -55,7 +55,7 @@ def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> 
     from django.conf import settings
 
     if settings.configured:  # a test runner set Django up already: only the same project works
-        configured = getattr(settings, "SETTINGS_MODULE", None)
+        configured = _configured_module(settings)
         if configured != settings_module:
             raise ConfigError(
                 f"Django is already configured with {configured!r} in this process; "
@@ -69,6 +69,16 @@ def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> 
         django.setup()
     except Exception as exc:
         raise ProjectError(_failed("django.setup()", exc)) from exc
+
+
+def _configured_module(settings: Any) -> str | None:
+    """The settings module behind ``settings``, through override_settings() layers."""
+    from django.conf import UserSettingsHolder
+
+    current = settings._wrapped
+    while isinstance(current, UserSettingsHolder):
+        current = current.default_settings
+    return getattr(current, "SETTINGS_MODULE", None)
 
 
 @contextmanager
@@ -106,7 +116,7 @@ def test_databases(
                     created.append((connection, old_name))
         values = _run_setup(setup, fixtures, scale)
         yield BootedProject(
-            settings=str(settings.SETTINGS_MODULE),
+            settings=str(_configured_module(settings)),
             vendor=connections["default"].vendor,
             database_names=tuple((c.alias, str(c.settings_dict["NAME"])) for c, _ in created),
             setup_values=values,

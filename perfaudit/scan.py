@@ -53,7 +53,7 @@ def run_scan(
             on_plan(specs)
         audits = replay(specs, threshold=config.threshold, root=config.root, on_request=on_request)
     return ScanResult(
-        settings=booted.settings,
+        settings=config.settings,
         vendor=booted.vendor,
         alias="default",
         django_version=django.get_version(),
