@@ -15,7 +15,8 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from shopdemo.shop.invalidation import bulk_write
@@ -336,3 +337,43 @@ def test_a_login_does_not_invalidate_anything(
         get_user_model().objects.create_user("newcomer")
     assert callbacks == []
     assert view_sql(client, path)[1] == []
+
+
+def test_the_seed_command_invalidates_through_bulk_write(  # type: ignore[no-untyped-def]
+    scene, client_as, django_capture_on_commit_callbacks
+) -> None:
+    before = {page: fetch(client_as, *where) for page, where in scene.pages.items()}
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("seed_shop", "--flush", "--products=30", "--customers=4", "--orders=50",
+                     "--seed=12", verbosity=0)  # fmt: skip
+    assert len(callbacks) == 2  # one bump per transaction: the flush, the seed
+    for page, (username, path) in scene.pages.items():
+        if page in ("detail", "other-detail", "order"):
+            continue  # new rows, new ids
+        after = fetch(client_as, username, path)
+        assert after != before[page], page
+        assert_current(client_as(username), path, after, page)
+
+
+def test_bulk_write_silences_only_the_models_it_names(  # type: ignore[no-untyped-def]
+    scene, django_capture_on_commit_callbacks
+) -> None:
+    capture = django_capture_on_commit_callbacks()
+    with capture as callbacks, transaction.atomic(), bulk_write(Order):
+        Order.objects.filter(pk=scene.order.pk).update(status="shipped")
+        scene.other.name = "Saved Inside The Block"
+        scene.other.save()  # Product is not named: its receiver still runs
+    [bump] = callbacks
+    # Order's bulk namespaces, and the product's own: the name change reaches order lines.
+    assert bump.namespaces == {  # type: ignore[attr-defined]
+        "orders", "dashboard", "catalog", f"product:{scene.other.pk}",
+    }  # fmt: skip
+
+
+def test_bulk_write_names_the_models_it_accepts() -> None:
+    groups = get_user_model().groups.through
+    expected = r"bulk_write\(\) takes the models written, from: .*shop\.Product.*; got \[<class"
+    with pytest.raises(ValueError, match=expected), bulk_write(groups):
+        pass
+    with pytest.raises(ValueError, match="got 'none'"), bulk_write():
+        pass
