@@ -98,18 +98,6 @@ def queryset_trigger(queryset: Any) -> Trigger | None:
     query = queryset.query
     known = getattr(queryset, "_known_related_objects", {})
     fk = next((f for f in known if getattr(f, "model", None) is model), None)
-    if fk is not None:
-        name, base = fk.remote_field.get_accessor_name() or "", "reverse_fk"
-    else:
-        tables = {join.table_name for join in query.alias_map.values()}
-        names = [
-            name
-            for name, through in m2m_relations(type(instance), model)
-            if through._meta.db_table in tables
-        ]
-        if not names:
-            return plain_trigger(queryset)
-        name, base = names[0], "m2m"
     # The manager adds one filter (the join to the instance); anything more was the caller's.
     is_plain = (
         len(query.where.children) <= 1
@@ -117,7 +105,30 @@ def queryset_trigger(queryset: Any) -> Trigger | None:
         and query.low_mark == 0
         and query.high_mark is None
     )
-    return Trigger(base if is_plain else "related_filter", label(instance), name, label(model))
+    # A loop evaluates the same relation's queryset once per row: resolve it once.
+    key = (type(instance), model, fk, tuple(query.alias_map), is_plain)
+    if key not in _queryset_triggers:
+        _queryset_triggers[key] = _related_trigger(type(instance), model, fk, query, is_plain)
+    return _queryset_triggers[key] or plain_trigger(queryset)
+
+
+_queryset_triggers: dict[tuple[object, ...], Trigger | None] = {}
+
+
+def _related_trigger(
+    owner: type[Model], model: Any, fk: Any, query: Any, is_plain: bool
+) -> Trigger | None:
+    if fk is not None:
+        name, base = fk.remote_field.get_accessor_name() or "", "reverse_fk"
+    else:
+        tables = {join.table_name for join in query.alias_map.values()}
+        names = [
+            n for n, through in m2m_relations(owner, model) if through._meta.db_table in tables
+        ]
+        if not names:
+            return None
+        name, base = names[0], "m2m"
+    return Trigger(base if is_plain else "related_filter", label(owner), name, label(model))
 
 
 def m2m_relations(owner: type[Model], target: Any) -> list[tuple[str, Any]]:
