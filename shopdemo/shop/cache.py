@@ -97,13 +97,27 @@ def new_token() -> str:
     return secrets.token_hex(8)
 
 
+def strict(cache: BaseCache) -> Any:
+    """The cache's own calls, or django-redis's client, which raises where the cache would not.
+
+    With IGNORE_EXCEPTIONS, django-redis answers a failed ``get_many`` with ``{}``: only a
+    second round trip (and a second timeout on a hung server) would tell. Its client raises.
+    """
+    client = getattr(cache, "client", None)
+    return client if hasattr(client, "get_many") and hasattr(client, "set_many") else cache
+
+
 def write_generations(namespaces: Iterable[str]) -> bool:
-    """Give each namespace a new token; True only if the cache confirms every one."""
+    """Give each namespace a new token; True only if the cache took every one."""
     tokens = {generation_key(ns): new_token() for ns in namespaces}
     cache = page_cache()
-    guarded(lambda: cache.set_many(tokens, GENERATION_TTL), None)
-    # With IGNORE_EXCEPTIONS a failed write returns like a successful one: read it back.
-    # Another writer's newer token is as good as ours, so any value confirms the bump.
+    backend = strict(cache)
+    if not guarded(lambda: backend.set_many(tokens, GENERATION_TTL) or True, False):
+        return False
+    if backend is not cache:
+        return True  # the client raises on failure
+    # A backend that may hide a failure: read the tokens back. Another writer's newer token
+    # is as good as ours, so any value confirms the bump.
     stored: dict[str, Any] = guarded(lambda: cache.get_many(list(tokens)), {})
     return all(stored.get(key) is not None for key in tokens)
 
@@ -145,7 +159,12 @@ def read_generations(namespaces: Sequence[str]) -> list[str] | None:
         return None
     cache = caches[alias]
     keys = [generation_key(ns) for ns in namespaces]
-    found: dict[str, Any] = guarded(lambda: cache.get_many(keys), {})
+    # One round trip decides: a cache that does not answer it costs one timeout, not two.
+    answer: dict[str, Any] | None = guarded(lambda: strict(cache).get_many(keys), None)
+    if answer is None:
+        mark_failure(alias, "read generations")
+        return None
+    found = dict(answer)
     for key in keys:
         if found.get(key) is not None:
             continue
