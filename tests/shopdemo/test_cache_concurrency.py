@@ -15,9 +15,16 @@ from django.core.cache import cache as default_cache
 from django.db import connection, connections, transaction
 
 from shopdemo.shop import cache, views
-from shopdemo.shop.cache import GenerationBump, generation_key, pending_bumps
+from shopdemo.shop.cache import (
+    GenerationBump,
+    bump_generations,
+    generation_key,
+    pending_bumps,
+    product_namespace,
+)
 from shopdemo.shop.models import Order, OrderItem, Product
 from shopdemo.shop.seeding import seed_shop
+from tests.services import require_postgres
 from tests.shopdemo.cache_support import seed_committed, view_sql
 
 RENAMED = "Renamed By The Writer"
@@ -121,6 +128,33 @@ def test_deleting_keys_on_write_instead_leaves_a_stale_entry(when) -> None:  # t
     assert Product.objects.get(pk=pk).name == RENAMED
     assert default_cache.get(key) != RENAMED  # stale until its TTL
     default_cache.delete(key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bumping_before_the_commit_instead_leaves_a_stale_entry() -> None:
+    """Why on_commit: a generation bumped inside the writer's transaction (as in post_save)
+    lets a reader fetch the new generation with the old rows, and cache them under it."""
+    require_postgres()  # SQLite's shared in-memory test database locks the reader out
+    seed_shop(products=5, customers=1, orders=0, seed=3)
+    pk = Product.objects.order_by("id")[0].pk
+    bumped, read = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with transaction.atomic():
+            Product.objects.filter(pk=pk).update(name=RENAMED)  # no signal: bumped by hand
+            bump_generations({product_namespace(pk)})
+            bumped.set()
+            assert read.wait(timeout=30)
+
+    writer = threading.Thread(target=lambda: in_thread(write))
+    writer.start()
+    assert bumped.wait(timeout=30)
+    served = cache.product_detail_page(pk, lambda: views.product_detail_body(pk))
+    read.set()
+    writer.join(timeout=30)
+    fresh = views.product_detail_body(pk)
+    assert RENAMED.encode() in fresh and served != fresh
+    assert cache.product_detail_page(pk, lambda: b"not built: a hit") == served  # stale
 
 
 @pytest.mark.django_db
