@@ -73,8 +73,7 @@ def bulk_namespaces() -> dict[type[Model], Namespaces]:
     }
 
 
-def customer_orders(customer_id: Any) -> Namespaces:
-    user_id = Customer.objects.filter(pk=customer_id).values_list("user_id", flat=True).first()
+def order_pages(user_id: int | None) -> Namespaces:
     # A customer already gone: its user is unknown, so every customer's orders go.
     return frozenset({DASHBOARD, ORDERS if user_id is None else orders_namespace(user_id)})
 
@@ -84,9 +83,10 @@ def parent_namespaces(model: type[Model], parent_id: Any) -> Namespaces:
     if model is Review:
         return frozenset({CATALOG, DASHBOARD, product_namespace(parent_id)})
     if model is Order:
-        return customer_orders(parent_id)
-    user_id = Order.objects.filter(pk=parent_id).values_list("customer__user_id", flat=True).first()
-    return frozenset({DASHBOARD, ORDERS if user_id is None else orders_namespace(user_id)})
+        customers = Customer.objects.filter(pk=parent_id)
+        return order_pages(customers.values_list("user_id", flat=True).first())
+    orders = Order.objects.filter(pk=parent_id)
+    return order_pages(orders.values_list("customer__user_id", flat=True).first())
 
 
 def row_namespaces(instance: Model, *, is_update: bool, update_fields: Any) -> Namespaces:
