@@ -48,6 +48,7 @@ def cache_key_prefix() -> Iterator[str]:
     # Through override_settings, which also drops cache objects made before with no prefix.
     with override_settings(CACHES=prefixed):
         yield prefix
+        clear_page_cache()  # what module-scoped teardowns wrote after the last test
 
 
 def clear_page_cache() -> None:
