@@ -78,6 +78,5 @@ def parse_redis_url(url: str) -> dict[str, Any]:
             "SOCKET_CONNECT_TIMEOUT": 0.25,
             "SOCKET_TIMEOUT": 0.25,
             "IGNORE_EXCEPTIONS": True,
-            "LOG_IGNORED_EXCEPTIONS": True,
         },
     }

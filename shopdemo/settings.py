@@ -46,6 +46,8 @@ else:
 _redis_url = os.environ.get("REDIS_URL", "").strip()
 if _redis_url:
     CACHES = {"default": parse_redis_url(_redis_url)}
+    # django-redis reads this from the top level only, not from the cache's OPTIONS.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {
         "default": {
