@@ -158,7 +158,7 @@ def run_bench_cli(
     """Bench with a progress bar, print the table and verdicts; return the exit code."""
     from perfaudit.bench import count_steps
     from perfaudit.bench_command import run_bench_command
-    from perfaudit.bench_console import bench_progress, render_bench
+    from perfaudit.console.bench import bench_progress, render_bench
 
     with bench_progress(console, count_steps(config)) as on_step:
         outcome = run_bench_command(config, on_step=on_step)
@@ -243,7 +243,7 @@ def print_report_table(document: dict[str, Any], output: str | None) -> None:
     """The terminal tables of scan or bench, on stdout or into ``output`` as plain text."""
     from rich.console import Console
 
-    from perfaudit.bench_console import render_bench
+    from perfaudit.console.bench import render_bench
     from perfaudit.console import render_scan
     from perfaudit.report_data import SCAN_SCHEMA
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from perfaudit.bench_console import render_bench
+from perfaudit.console.bench import render_bench
 from perfaudit.bench_report import bench_report
 from perfaudit.gates import evaluate_gates
 from perfaudit.report_data import BenchReport, parse_report
@@ -78,7 +78,7 @@ def test_rendering_matches_the_golden_file() -> None:
 
 def test_progress_bar_counts_twin_measurements() -> None:
     from perfaudit.bench import BenchStep
-    from perfaudit.bench_console import bench_progress
+    from perfaudit.console.bench import bench_progress
 
     console = Console(file=io.StringIO(), width=100, force_terminal=True, color_system=None)
     with bench_progress(console, 3) as on_step:
