@@ -243,8 +243,8 @@ def print_report_table(document: dict[str, Any], output: str | None) -> None:
     """The terminal tables of scan or bench, on stdout or into ``output`` as plain text."""
     from rich.console import Console
 
-    from perfaudit.console.bench import render_bench
     from perfaudit.console import render_scan
+    from perfaudit.console.bench import render_bench
     from perfaudit.report_data import SCAN_SCHEMA
 
     render = render_scan if document.get("schema") == SCAN_SCHEMA else render_bench

@@ -1,1 +1,1 @@
-"""shopdemo: a small Django shop whose views exist naive and optimized, perfaudit's demo and proof."""
+"""shopdemo: a Django shop whose views exist naive and optimized; perfaudit's demo and proof."""

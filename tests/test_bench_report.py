@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from perfaudit.console.bench import render_bench
 from perfaudit.bench_report import bench_report
+from perfaudit.console.bench import render_bench
 from perfaudit.gates import evaluate_gates
 from perfaudit.report_data import BenchReport, parse_report
 from tests.bench_helpers import bench_result, good_run, scenario_run, twin

@@ -1,6 +1,6 @@
 """Terminal rendering of a bench run with rich: the progress bar and the side-by-side table.
 
-Part of :mod:`perfaudit.console` (whose package module renders scans); it renders the bench-v1 document
+Part of :mod:`perfaudit.console` (whose package module renders scans); renders the bench-v1 document
 (:mod:`perfaudit.bench_report`), so a saved report prints the same way as a live run.
 """
 
