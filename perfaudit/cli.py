@@ -75,6 +75,11 @@ def ci_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--show-params", is_flag=True, help="Write query parameters to the JSON report.")
 @click.option("--fail-on", metavar="KINDS", help="Exit 1 on these findings: n_plus_one,duplicate")
 @click.option("--include-admin", is_flag=True, help="Discover admin routes too.")
+@click.option(
+    "--eager-loads/--no-eager-loads",
+    default=None,
+    help="Also report unused select_related/prefetch_related (best effort, slower).",
+)
 @ci_options
 def scan(github: bool, junit: str | None, **flags: Any) -> None:
     """Replay views on a test database and report N+1 and duplicate queries."""

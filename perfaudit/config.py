@@ -32,6 +32,7 @@ KNOWN_KEYS = (
     "threshold",
     "scenarios",
     "fail_on",
+    "eager_loads",
 )
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -64,6 +65,7 @@ class ScanOptions:
     show_params: bool = False
     fail_on: str | None = None
     include_admin: bool = False
+    eager_loads: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ class ScanConfig:
     json_path: str | None = None
     show_params: bool = False
     fail_on: tuple[str, ...] = ()
+    eager_loads: bool = False  # best-effort unused_eager_load detection (slower)
     source: str = "defaults"  # where the file configuration came from, for messages
 
 
@@ -171,6 +174,11 @@ def load_scan_config(
         json_path=options.json_path,
         show_params=options.show_params,
         fail_on=fail_on,
+        eager_loads=(
+            options.eager_loads
+            if options.eager_loads is not None
+            else values.boolean("eager_loads", False)
+        ),
         source=source,
     )
 
@@ -265,6 +273,19 @@ class _FileValues:
         if isinstance(value, str) and value.strip().isdigit():
             return int(value.strip())
         raise self.error(key, "an integer")
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in ("true", "yes", "on", "1"):
+            return True
+        if word in ("false", "no", "off", "0"):
+            return False
+        raise self.error(key, "true or false")
 
     def scales(self) -> tuple[int, ...]:
         value = self.raw.get("scales")

@@ -99,6 +99,12 @@ def suggest_reuse(count: int) -> str:
 
 def suggest_removal(load: EagerLoad) -> str:
     """The fix for an eager load whose related objects nobody read."""
+    if load.kept_path:
+        return (
+            f"Shorten {load.kind}('{load.path}') to {load.kind}('{load.kept_path}') on the "
+            f"{_short(load.model)} queryset: the objects past '{load.kept_path}' were never "
+            "read in this request (best effort)."
+        )
     return (
         f"Remove {load.kind}('{load.path}') from the {_short(load.model)} queryset: "
         "its related objects were never read in this request (best effort)."

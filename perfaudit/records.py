@@ -66,6 +66,7 @@ class EagerLoad:
     kind: str  # "select_related" | "prefetch_related"
     callsite: CallSite | None
     was_read: bool
+    kept_path: str = ""  # nested paths: the leading segments that were read ("author")
 
 
 @dataclass(frozen=True)

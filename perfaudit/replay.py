@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,26 +128,42 @@ def replay(
     threshold: int = 2,
     root: Path | None = None,
     on_request: Callable[[RequestSpec], None] | None = None,
+    eager_loads: bool = False,
 ) -> tuple[RequestAudit, ...]:
-    """Send each request, capture its queries and detect their findings; a view raising is kept."""
+    """Send each request, capture its queries and detect their findings; a view raising is kept.
+
+    ``eager_loads`` also watches select_related/prefetch_related (slower; see perfaudit.eager).
+    """
     clients: dict[str | None, Any] = {}
     audits = []
     for spec in specs:
         if on_request is not None:
             on_request(spec)
         client = clients.get(spec.user) or clients.setdefault(spec.user, client_for(spec.user))
-        audits.append(audit_request(client, spec, threshold=threshold, root=root))
+        audits.append(
+            audit_request(client, spec, threshold=threshold, root=root, eager_loads=eager_loads)
+        )
     return tuple(audits)
 
 
 def audit_request(
-    client: Any, spec: RequestSpec, *, threshold: int, root: Path | None
+    client: Any,
+    spec: RequestSpec,
+    *,
+    threshold: int,
+    root: Path | None,
+    eager_loads: bool = False,
 ) -> RequestAudit:
-    """Replay one request under capture."""
+    """Replay one request under capture (and eager-load tracking when ``eager_loads``)."""
     error = None
     body = b""
+    tracking: Any = nullcontext()
+    if eager_loads:
+        from perfaudit.eager import track_eager_loads
+
+        tracking = track_eager_loads(root)
     start = time.perf_counter()
-    with capture_queries(root) as queries:
+    with capture_queries(root) as queries, tracking as tracker:
         try:
             response = client.generic(spec.method, spec.path)
             status, body = response.status_code, response.content
@@ -161,7 +178,11 @@ def audit_request(
         status=status,
         duration_ms=duration_ms,
         queries=captured,
-        findings=detect_findings(captured, threshold=threshold),
+        findings=detect_findings(
+            captured,
+            threshold=threshold,
+            eager_loads=tracker.eager_loads() if tracker is not None else (),
+        ),
         error=error,
         user=spec.user,
         body=body,

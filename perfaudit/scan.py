@@ -51,7 +51,13 @@ def run_scan(
         specs = plan_requests(config, booted.setup_values)
         if on_plan is not None:
             on_plan(specs)
-        audits = replay(specs, threshold=config.threshold, root=config.root, on_request=on_request)
+        audits = replay(
+            specs,
+            threshold=config.threshold,
+            root=config.root,
+            on_request=on_request,
+            eager_loads=config.eager_loads,
+        )
     return ScanResult(
         settings=config.settings,
         vendor=booted.vendor,

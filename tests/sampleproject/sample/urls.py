@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from sample import views
+from sample import eager_views, views
 
 urlpatterns = [
     path("books/forward/", views.books_forward),
@@ -23,4 +23,5 @@ urlpatterns = [
     path("clean/authors/", views.clean_authors),
     path("boom/", views.boom),
     path("books/<int:pk>/", views.books_forward),  # has a parameter: never discovered
+    path("eager/<str:case>/", eager_views.eager_case),  # perfaudit scan --eager-loads cases
 ]
