@@ -48,10 +48,16 @@ _DESCRIPTORS = (
     ReverseOneToOneDescriptor,
     ReverseManyToOneDescriptor,  # and ManyToManyDescriptor
 )
-_READ_CODES = frozenset(id(cls.__get__.__code__) for cls in _DESCRIPTORS)
-_SELECT_CODE = QuerySet.select_related.__code__
-_PREFETCH_METHOD_CODE = QuerySet.prefetch_related.__code__
+_READ, _PREFETCH_RUN = "read", "prefetch_run"
 _PREFETCH_RUN_CODE = prefetch_related_objects.__code__
+# Keyed by id(): hashing a code object hashes its bytecode. These functions live as long as
+# Django is imported, so their ids are never reused.
+_WATCHED: dict[int, str] = {
+    **{id(cls.__get__.__code__): _READ for cls in _DESCRIPTORS},
+    id(QuerySet.select_related.__code__): "select_related",
+    id(QuerySet.prefetch_related.__code__): "prefetch_related",
+    id(_PREFETCH_RUN_CODE): _PREFETCH_RUN,
+}
 
 
 @dataclass(frozen=True)
@@ -76,22 +82,29 @@ class EagerLoadTracker:
         self.prefetch_depth = 0
 
     def profile(self, frame: FrameType, event: str, arg: object) -> None:
-        """The ``sys.setprofile`` callback: cheap identity checks, then at most one handler."""
+        """The ``sys.setprofile`` callback: one dict lookup per call, then at most one handler.
+
+        It runs on every call and return of the thread, C functions included: the common case
+        (a call of nothing watched) must cost as little as possible.
+        """
         if self.previous is not None:
             self.previous(frame, event, arg)
-        code = frame.f_code
         if event == "call":
-            if id(code) in _READ_CODES:
-                if not self.prefetch_depth:
-                    self._read(frame)
-            elif code is _SELECT_CODE:
-                self._ask(frame, "select_related", frame.f_locals.get("fields", ()))
-            elif code is _PREFETCH_METHOD_CODE:
-                self._ask(frame, "prefetch_related", frame.f_locals.get("lookups", ()))
-            elif code is _PREFETCH_RUN_CODE:
-                self.prefetch_depth += 1
-        elif event == "return" and code is _PREFETCH_RUN_CODE:
+            watched = _WATCHED.get(id(frame.f_code))
+            if watched is not None:
+                self._on_call(frame, watched)
+        elif event == "return" and self.prefetch_depth and frame.f_code is _PREFETCH_RUN_CODE:
             self.prefetch_depth -= 1
+
+    def _on_call(self, frame: FrameType, watched: str) -> None:
+        if watched == _READ:
+            if not self.prefetch_depth:
+                self._read(frame)
+        elif watched == _PREFETCH_RUN:
+            self.prefetch_depth += 1
+        else:
+            lookups = frame.f_locals.get("fields" if watched == "select_related" else "lookups")
+            self._ask(frame, watched, lookups or ())
 
     def _read(self, frame: FrameType) -> None:
         local = frame.f_locals
