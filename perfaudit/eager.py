@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -92,7 +92,10 @@ class EagerLoadTracker:
         if event == "call":
             watched = _WATCHED.get(id(frame.f_code))
             if watched is not None:
-                self._on_call(frame, watched)
+                # An error in a profile function unsets it and raises in the audited view:
+                # a missed finding is better than a view that fails only under perfaudit.
+                with suppress(Exception):
+                    self._on_call(frame, watched)
         elif event == "return" and self.prefetch_depth and frame.f_code is _PREFETCH_RUN_CODE:
             self.prefetch_depth -= 1
 

@@ -96,6 +96,19 @@ def test_nested_select_related_and_cleared_lookups(shop) -> None:
     ]
 
 
+@pytest.mark.django_db
+def test_an_error_in_the_hook_never_reaches_the_audited_code(shop, monkeypatch) -> None:
+    def broken(model: object, path: str) -> tuple[object, ...]:
+        raise RuntimeError("bug in perfaudit")
+
+    monkeypatch.setattr("perfaudit.eager.resolve_path", broken)
+    with track_eager_loads(REPO) as tracker:
+        products = list(Product.objects.select_related("category")[:2])
+        assert sys.getprofile() == tracker.profile
+    assert len(products) == 2
+    assert tracker.eager_loads() == ()
+
+
 def test_paths_resolve_to_descriptors_until_a_segment_is_not_a_relation() -> None:
     assert resolve_path(Review, "author__user") == (Review.author, Customer.user)
     assert resolve_path(Order, "items__product") == (Order.items, OrderItem.product)
