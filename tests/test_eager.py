@@ -16,6 +16,7 @@ from perfaudit.config import ScanOptions, load_scan_config
 from perfaudit.eager import resolve_path, track_eager_loads
 from perfaudit.errors import ConfigError
 from perfaudit.records import CallSite, EagerLoad
+from shopdemo.shop import queries
 from shopdemo.shop.models import Customer, Order, OrderItem, Product, Review
 from tests.scan_helpers import REPO, SAMPLE, Run, run_scan
 
@@ -127,6 +128,9 @@ def test_shopdemo_optimized_views_read_every_eager_load(shop, client_as) -> None
         ("customer-1", "/api/orders/"),
         ("customer-1", f"/api/orders/{order.pk}/"),
     ]
+    # order_lines() is built once per process: built before the block, its select_related
+    # would be invisible (a documented limit). Make this process build it inside the block.
+    queries.order_lines.cache_clear()
     loads: list[EagerLoad] = []
     for user, path in requests:
         client = client_as(user)
@@ -134,7 +138,6 @@ def test_shopdemo_optimized_views_read_every_eager_load(shop, client_as) -> None
             assert client.get(path).status_code == 200
         loads.extend(tracker.eager_loads())
     assert sorted(set(verdicts(tuple(loads)))) == [
-        ("shop.Order", "items", "prefetch_related", True, ""),
         ("shop.OrderItem", "product", "select_related", True, ""),
         ("shop.Product", "category", "select_related", True, ""),
         ("shop.Product", "tags", "prefetch_related", True, ""),
