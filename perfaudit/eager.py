@@ -28,7 +28,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ManyToManyDescriptor,
@@ -48,7 +48,7 @@ _DESCRIPTORS = (
     ReverseOneToOneDescriptor,
     ReverseManyToOneDescriptor,  # and ManyToManyDescriptor
 )
-_READ, _PREFETCH_RUN = "read", "prefetch_run"
+_READ, _PREFETCH_RUN, _ROW = "read", "prefetch_run", "row"
 _PREFETCH_RUN_CODE = prefetch_related_objects.__code__
 # Keyed by id(): hashing a code object hashes its bytecode. These functions live as long as
 # Django is imported, so their ids are never reused.
@@ -57,6 +57,7 @@ _WATCHED: dict[int, str] = {
     id(QuerySet.select_related.__code__): "select_related",
     id(QuerySet.prefetch_related.__code__): "prefetch_related",
     id(_PREFETCH_RUN_CODE): _PREFETCH_RUN,
+    id(vars(Model)["from_db"].__func__.__code__): _ROW,  # every row loaded as a model instance
 }
 
 
@@ -69,6 +70,7 @@ class _Request:
     kind: str
     callsite: CallSite
     descriptors: tuple[object, ...]  # one per segment that could be resolved
+    owners: tuple[type[Model], ...]  # the model each segment is read from
 
 
 class EagerLoadTracker:
@@ -79,6 +81,7 @@ class EagerLoadTracker:
         self.previous = previous
         self.requests: list[_Request] = []
         self.read: set[int] = set()  # id() of descriptors; they live as long as their model
+        self.loaded: set[type[Model]] = set()  # models with at least one row loaded
         self.prefetch_depth = 0
 
     def profile(self, frame: FrameType, event: str, arg: object) -> None:
@@ -103,6 +106,8 @@ class EagerLoadTracker:
         if watched == _READ:
             if not self.prefetch_depth:
                 self._read(frame)
+        elif watched == _ROW:
+            self.loaded.add(frame.f_locals["cls"])
         elif watched == _PREFETCH_RUN:
             self.prefetch_depth += 1
         else:
@@ -128,8 +133,9 @@ class EagerLoadTracker:
                 # Prefetch(to_attr=...) stores a plain list: its reads are invisible.
                 descriptors = descriptors[: len(path.split("__")) - 1]
             if descriptors:
+                owners = (queryset.model, *(_target(d) for d in descriptors[:-1]))
                 self.requests.append(
-                    _Request(label(queryset.model), path, kind, callsite, descriptors)
+                    _Request(label(queryset.model), path, kind, callsite, descriptors, owners)
                 )
 
     def _callsite(self, frame: FrameType | None) -> CallSite | None:
@@ -156,6 +162,10 @@ class EagerLoadTracker:
         unread = next(
             (i for i, d in enumerate(request.descriptors) if id(d) not in self.read), None
         )
+        if unread is not None and not self._has_rows(request.owners[unread]):
+            # No row to read the relation from (an empty result, values()): nothing says the
+            # eager load is useless when rows come back.
+            unread = None
         return EagerLoad(
             model=request.model,
             path=request.path,
@@ -164,6 +174,9 @@ class EagerLoadTracker:
             was_read=unread is None,
             kept_path="__".join(segments[:unread]) if unread else "",
         )
+
+    def _has_rows(self, model: type[Model]) -> bool:
+        return any(issubclass(loaded, model) for loaded in self.loaded)
 
 
 def _lookup_path(lookup: object) -> tuple[str, bool]:

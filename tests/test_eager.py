@@ -21,7 +21,7 @@ from shopdemo.shop.models import Customer, Order, OrderItem, Product, Review
 from tests.scan_helpers import REPO, SAMPLE, Run, run_scan
 
 EAGER_VIEWS = SAMPLE / "sample" / "eager_views.py"
-CASES = ("unused-select", "unused-prefetch", "used", "nested")
+CASES = ("unused-select", "unused-prefetch", "used", "nested", "empty")
 HERE = "tests/test_eager.py"
 
 
@@ -108,6 +108,17 @@ def test_an_error_in_the_hook_never_reaches_the_audited_code(shop, monkeypatch) 
         assert sys.getprofile() == tracker.profile
     assert len(products) == 2
     assert tracker.eager_loads() == ()
+
+
+@pytest.mark.django_db
+def test_no_row_loaded_no_verdict(shop) -> None:
+    with track_eager_loads(REPO) as tracker:
+        assert list(Review.objects.select_related("product").filter(pk=0)) == []
+        assert list(Review.objects.select_related("product").values("pk")[:1])
+    assert verdicts(tracker.eager_loads()) == [
+        ("shop.Review", "product", "select_related", True, ""),
+        ("shop.Review", "product", "select_related", True, ""),
+    ]
 
 
 def test_paths_resolve_to_descriptors_until_a_segment_is_not_a_relation() -> None:
@@ -278,6 +289,7 @@ def test_scan_reports_unused_eager_loads_with_line_and_fix(eager_scan: Run) -> N
                 "objects were never read in this request (best effort).",
             ),
         ],
+        "/eager/empty/": [],
     }  # fmt: skip
     findings = [f for r in eager_scan.report["requests"] for f in r["findings"]]
     assert {(f["is_best_effort"], f["callsite"]["file"]) for f in findings} == {

@@ -52,11 +52,18 @@ def nested(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"titles": titles, "counts": counts, "named": named})
 
 
+def empty(request: HttpRequest) -> HttpResponse:
+    """No row comes back: nothing shows that the eager load is useless when rows do."""
+    books = Book.objects.select_related("publisher").filter(title="no such book")
+    return JsonResponse({"publishers": [b.publisher.name for b in books]})
+
+
 CASES: dict[str, Callable[[HttpRequest], HttpResponse]] = {
     "unused-select": unused_select,
     "unused-prefetch": unused_prefetch,
     "used": used,
     "nested": nested,
+    "empty": empty,
 }
 
 
