@@ -82,7 +82,16 @@ def ci_options(command: Callable[..., None]) -> Callable[..., None]:
 )
 @ci_options
 def scan(github: bool, junit: str | None, **flags: Any) -> None:
-    """Replay views on a test database and report N+1 and duplicate queries."""
+    """Replay views on a test database and report N+1 and duplicate queries.
+
+    Creates a throwaway test database (the configured one is never touched), seeds it with
+    --setup/--fixture, replays --url paths, else the [perfaudit] scenarios, else every
+    parameterless GET route, and reports each finding with its relation, line and fix.
+
+    \b
+    Exit codes: 0 done, 1 a --fail-on finding, 2 bad usage or configuration,
+    3 the project failed (boot error, or a view raised).
+    """
     from rich.console import Console
 
     from perfaudit.config import ScanOptions, load_scan_config
@@ -129,7 +138,15 @@ def run_scan_command(
 @click.option("--json", "json_path", metavar="FILE", help="Write the bench-v1 JSON report.")
 @ci_options
 def bench(github: bool, junit: str | None, **flags: Any) -> None:
-    """Compare naive and optimized views side by side, across data sizes, and gate on it."""
+    """Compare naive and optimized views side by side, across data sizes, and gate on it.
+
+    For each [perfaudit] scenario and each scale: a fresh test database seeded by the setup
+    callable, both twins replayed, their bodies compared, queries counted, rounds timed.
+
+    \b
+    Exit codes: 0 every gate passed, 1 a gate failed (budget, growth, equality,
+    baseline), 2 bad usage, configuration or baseline, 3 the project failed.
+    """
     from rich.console import Console
 
     from perfaudit.bench_config import BenchOptions, load_bench_config
