@@ -11,10 +11,11 @@ Rules kept throughout, each tied to a measured problem of the naive twins:
   the exception is an order's units and total, summed from the lines its page loads anyway;
 * list views ``defer`` the large ``description`` and ``attributes`` fields and never read them.
 
-The unfiltered query shapes (annotations, joins, prefetches) are built once per process by the
-``*_base`` functions and only filtered per request: building the correlated subqueries and
-prefetch querysets anew cost about 0.4 ms a request, more than the database spent on the page.
-Querysets are lazy and every filter clones, so the shared shapes are never evaluated or mutated.
+The unfiltered querysets (annotations, joins, column lists) are built once per process by the
+cached ``*_shape`` and ``*_lines``/``tag_names`` functions and only filtered per request:
+building the correlated subqueries anew cost about 0.4 ms a request, as much as the database
+spent on the page. Querysets are lazy and every filter clones, so the shared ones are never
+evaluated or changed. ``Prefetch`` objects are made per request (see :func:`with_tags`).
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def fetch_product_detail(pk: int) -> ProductDetail | None:
 
 
 def customer_orders(user_id: int) -> Q:
-    """The orders of the customer behind ``user_id`` (none if that user is not a customer).
+    """The filter for the orders of the customer behind ``user_id`` (none for non-customers).
 
     The customer id comes from a scalar subquery rather than a JOIN so that PostgreSQL sees
     ``customer_id = $1`` and can read the (customer, created_at, id) index in order and stop
@@ -297,10 +298,10 @@ def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: 
     of the keyset walk; other numbers are for old clients). One row beyond ``size`` is read to
     learn whether another page follows.
     """
-    orders = customer_orders(user_id)
+    mine = customer_orders(user_id)
     if cursor is None:
         offset = (number - 1) * size
-        fetched = list(window(Order.objects.all(), orders, NEWEST_FIRST, offset, size + 1))
+        fetched = list(window(Order.objects.all(), mine, NEWEST_FIRST, offset, size + 1))
         if not fetched and number > 1:
             raise PageNotFound(number)
         return OrderPage(
@@ -309,7 +310,7 @@ def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: 
             has_previous=number > 1,
         )
     # LIMIT without OFFSET: the database stops after size + 1 rows of the index range.
-    after = Order.objects.filter(orders, keyset_filter(cursor))
+    after = Order.objects.filter(mine, keyset_filter(cursor))
     if cursor.is_backward:
         fetched = list(after.order_by("created_at", "id")[: size + 1])
         return OrderPage(
