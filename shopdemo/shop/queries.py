@@ -8,7 +8,6 @@ Rules kept throughout, each tied to a measured problem of the naive twins:
   than ``AVG`` (PostgreSQL's integer AVG differs from Python's in the last float digit), and
   per-row figures on paginated lists come from correlated subqueries, which the database runs
   only for the rows that survive LIMIT (a JOIN + GROUP BY before LIMIT aggregates the table);
-  the exception is an order's units and total, summed from the lines its page loads anyway;
 * list views ``defer`` the large ``description`` and ``attributes`` fields and never read them.
 
 The unfiltered querysets (annotations, joins, column lists) are built once per process by the
@@ -93,7 +92,7 @@ class ProductDetail:
 
 @dataclass(frozen=True)
 class OrderRow:
-    """An order with its lines, its unit count and its total."""
+    """An order with its prefetched lines and its unit count and total from the database."""
 
     order: Order
     items: list[OrderItem]
@@ -245,6 +244,16 @@ def customer_orders(user_id: int) -> Q:
 
 
 @cache
+def order_shape() -> QuerySet[Order]:
+    """Orders with their unit count and total from the database."""
+    items = OrderItem.objects.filter(order=OuterRef("pk"))
+    return Order.objects.annotate(
+        item_count=grouped_sum(items, "order", F("quantity"), IntegerField()),
+        total=grouped_sum(items, "order", F("quantity") * F("unit_price"), MONEY),
+    )
+
+
+@cache
 def order_lines() -> QuerySet[OrderItem]:
     return (
         OrderItem.objects.select_related("product")
@@ -264,18 +273,15 @@ def order_rows(orders: Sequence[Order]) -> list[OrderRow]:
     lines: dict[int, list[OrderItem]] = {order.pk: [] for order in orders}
     for line in order_lines().filter(order_id__in=list(lines)):
         lines[line.order_id].append(line)
-    return [order_row(order, lines[order.pk]) for order in orders]
-
-
-def order_row(order: Order, lines: list[OrderItem]) -> OrderRow:
-    # Summed from the lines the page holds anyway: exact Decimal arithmetic, and no correlated
-    # subqueries for the database to run and for the ORM to build and compile on each request.
-    return OrderRow(
-        order=order,
-        items=lines,
-        item_count=sum(line.quantity for line in lines),
-        total=sum((line.quantity * line.unit_price for line in lines), Decimal(0)),
-    )
+    return [
+        OrderRow(
+            order=order,
+            items=lines[order.pk],
+            item_count=int(annotation(order, "item_count")),
+            total=Decimal(annotation(order, "total")),
+        )
+        for order in orders
+    ]
 
 
 def keyset_filter(cursor: Cursor) -> Q:
@@ -301,7 +307,7 @@ def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: 
     mine = customer_orders(user_id)
     if cursor is None:
         offset = (number - 1) * size
-        fetched = list(window(Order.objects.all(), mine, NEWEST_FIRST, offset, size + 1))
+        fetched = list(window(order_shape(), mine, NEWEST_FIRST, offset, size + 1))
         if not fetched and number > 1:
             raise PageNotFound(number)
         return OrderPage(
@@ -310,7 +316,7 @@ def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: 
             has_previous=number > 1,
         )
     # LIMIT without OFFSET: the database stops after size + 1 rows of the index range.
-    after = Order.objects.filter(mine, keyset_filter(cursor))
+    after = order_shape().filter(mine, keyset_filter(cursor))
     if cursor.is_backward:
         fetched = list(after.order_by("created_at", "id")[: size + 1])
         return OrderPage(
@@ -326,7 +332,7 @@ def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: 
 
 def fetch_order(user_id: int, pk: int) -> OrderRow | None:
     """One of the customer's orders with its lines (two queries), or None."""
-    orders = Order.objects.filter(customer_orders(user_id), pk=pk)[:1]
+    orders = order_shape().filter(customer_orders(user_id), pk=pk)[:1]
     rows = order_rows(list(orders))
     return rows[0] if rows else None
 
