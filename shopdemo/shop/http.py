@@ -21,6 +21,10 @@ class BadRequest(Exception):
     """A request parameter is invalid; the message is shown to the client with a 400."""
 
 
+class NotFound(Exception):
+    """The requested object or page does not exist; the message is shown with a 404."""
+
+
 def json_response(data: Any, status: int = 200) -> HttpResponse:
     return HttpResponse(render(data), status=status, content_type="application/json")
 
@@ -64,7 +68,7 @@ def page_url(request: HttpRequest, **params: Any) -> str:
 
 
 def json_errors(view: View) -> View:
-    """Turn :class:`BadRequest` into a 400 with a JSON body."""
+    """Turn :class:`BadRequest` into a 400 and :class:`NotFound` into a 404, with JSON bodies."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -72,6 +76,8 @@ def json_errors(view: View) -> View:
             return view(request, *args, **kwargs)
         except BadRequest as exc:
             return error_response(str(exc), 400)
+        except NotFound as exc:
+            return error_response(str(exc), 404)
 
     return wrapper
 

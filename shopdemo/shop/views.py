@@ -7,8 +7,7 @@ Queries are built in :mod:`shopdemo.shop.queries`, cursors in :mod:`shopdemo.sho
 
 from __future__ import annotations
 
-from functools import partial, wraps
-from typing import Any
+from functools import partial
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
@@ -18,8 +17,7 @@ from shopdemo.shop.cursor import Cursor, CursorError, decode_cursor, encode_curs
 from shopdemo.shop.http import (
     PAGE_SIZE,
     BadRequest,
-    View,
-    error_response,
+    NotFound,
     json_errors,
     login_required,
     page_url,
@@ -29,23 +27,6 @@ from shopdemo.shop.http import (
     staff_required,
 )
 from shopdemo.shop.models import Order
-
-
-class NotFound(Exception):
-    """The requested object or page does not exist; the message is shown with a 404."""
-
-
-def json_not_found(view: View) -> View:
-    """Turn :class:`NotFound` into a 404 with a JSON body."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            return error_response(str(exc), 404)
-
-    return wrapper
 
 
 def body_response(body: bytes) -> HttpResponse:
@@ -164,13 +145,12 @@ def dashboard_body() -> bytes:
 
 @require_GET
 @json_errors
-@json_not_found
 def product_list(request: HttpRequest) -> HttpResponse:
     return body_response(cache.product_list_page(request, partial(product_list_body, request)))
 
 
 @require_GET
-@json_not_found
+@json_errors
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return body_response(cache.product_detail_page(pk, partial(product_detail_body, pk)))
 
@@ -178,7 +158,6 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @login_required
 @json_errors
-@json_not_found
 def order_list(request: HttpRequest) -> HttpResponse:
     build = partial(order_list_body, request)
     return body_response(cache.order_list_page(request, user_id(request), build))
@@ -186,7 +165,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-@json_not_found
+@json_errors
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     build = partial(order_detail_body, request, pk)
     return body_response(cache.order_detail_page(user_id(request), pk, build))
