@@ -13,8 +13,7 @@ from perfaudit.bench import BenchResult, ScaleRun, ScenarioRun, TwinRun
 from perfaudit.complexity import Growth
 from perfaudit.gates import GateReport
 from perfaudit.report import finding_dict
-
-BENCH_SCHEMA = "perfaudit/bench-v1"
+from perfaudit.report_data import BENCH_SCHEMA
 
 
 def bench_report(result: BenchResult, gates: GateReport) -> dict[str, Any]:
