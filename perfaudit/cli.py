@@ -50,10 +50,6 @@ def cli() -> None:
     """Find, explain and prove away the query problems of Django views."""
 
 
-def not_implemented(name: str) -> None:
-    raise click.UsageError(f"`perfaudit {name}` is not implemented yet.")
-
-
 def ci_options(command: Callable[..., None]) -> Callable[..., None]:
     """``--github`` and ``--junit FILE``, shared by scan, bench and report."""
     command = click.option("--junit", metavar="FILE", help="Also write JUnit XML to FILE.")(command)
@@ -241,7 +237,7 @@ def run_report_command(
     )
 
     rendered = render_report_file(path, choose_format(format_name, output))
-    if rendered.document is not None:
+    if rendered.format == "table":
         print_report_table(rendered.document, output)
     else:
         target = output or (str(default_html_path(path)) if rendered.format == "html" else "-")
@@ -251,14 +247,8 @@ def run_report_command(
             written = write_text(rendered.text, target)
             label = {"markdown": "Markdown", "html": "HTML"}[rendered.format]
             click.echo(f"{label} report written to {display_path(written)}")
-    emit_ci_outputs(rendered.document or read_json(path), github=github, junit=junit)
+    emit_ci_outputs(rendered.document, github=github, junit=junit)
     return 0
-
-
-def read_json(path: str) -> dict[str, Any]:
-    from perfaudit.report_data import read_document
-
-    return read_document(path)
 
 
 def print_report_table(document: dict[str, Any], output: str | None) -> None:

@@ -51,11 +51,12 @@ def choose_format(format_name: str | None, output: str | None) -> str:
 
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered report: ``text`` to print or write, or ``document`` for the rich table."""
+    """A rendered report: ``text`` to print or write (empty for ``table``, which the console
+    draws from ``document``), and the ``document`` it came from, for the CI outputs."""
 
     format: str
+    document: dict[str, Any]
     text: str = ""
-    document: dict[str, Any] | None = None
 
 
 def render_report_file(path: str, format_name: str) -> Rendered:
@@ -65,10 +66,10 @@ def render_report_file(path: str, format_name: str) -> Rendered:
     document = read_document(path)
     report = parse_report(document, path)  # validate even for the table: clear errors first
     if format_name == "markdown":
-        return Rendered(format_name, text=render_markdown(report))
+        return Rendered(format_name, document, render_markdown(report))
     if format_name == "html":
-        return Rendered(format_name, text=render_html(report))
-    return Rendered(format_name, document=document)
+        return Rendered(format_name, document, render_html(report))
+    return Rendered(format_name, document)
 
 
 def default_html_path(report_path: str) -> Path:
@@ -107,6 +108,8 @@ def ci_outputs(
     document: Mapping[str, Any], *, github: bool, junit: str | None
 ) -> tuple[str, Path | None]:
     """The annotation lines to print (maybe empty) and the JUnit file written (or None)."""
+    if not github and not junit:
+        return "", None
     report = parse_report(dict(document))
     annotations = render_github(report) if github else ""
     written = write_junit(report, junit) if junit else None

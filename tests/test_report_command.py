@@ -51,6 +51,15 @@ def test_html_goes_to_reports_by_default(monkeypatch, tmp_path) -> None:
     )
 
 
+def test_markdown_report_writes_junit_from_the_file_it_rendered(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("report", str(fixture_path("scan")), "--format", "markdown", "-o", "-",
+                 "--junit", "ci/scan.xml")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith("\nJUnit report written to ci/scan.xml\n")
+    assert (tmp_path / "ci" / "scan.xml").read_text(encoding="utf-8").startswith("<?xml")
+
+
 def test_output_suffix_picks_the_format_and_dash_is_stdout(tmp_path) -> None:
     out = tmp_path / "page.html"
     assert run("report", str(fixture_path("scan")), "-o", str(out)).exit_code == 0
