@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from rich.console import Console
 
@@ -12,8 +11,7 @@ from perfaudit.console.bench import render_bench
 from perfaudit.gates import evaluate_gates
 from perfaudit.report_data import BenchReport, parse_report
 from tests.bench_helpers import bench_result, good_run, scenario_run, twin
-
-GOLDEN = Path(__file__).parent / "golden"
+from tests.report_fixtures import assert_golden
 
 
 def document():
@@ -73,7 +71,7 @@ def test_document_reads_back_with_report_data() -> None:
 def test_rendering_matches_the_golden_file() -> None:
     out = io.StringIO()
     render_bench(document(), Console(file=out, width=100, color_system=None))
-    assert out.getvalue() == (GOLDEN / "bench_console.txt").read_text(encoding="utf-8")
+    assert_golden("bench_console.txt", out.getvalue())
 
 
 def test_progress_bar_counts_twin_measurements() -> None:
