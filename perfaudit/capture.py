@@ -102,13 +102,23 @@ def _classify(filename: str, name: str) -> str:
     return USER
 
 
+def root_prefix(root: Path | None) -> str:
+    """The audited project's directory (the current one by default) as a path prefix."""
+    return str((root or Path.cwd()).resolve()) + os.sep
+
+
+def relative_file(filename: str, root: str) -> str:
+    """``filename`` relative to the :func:`root_prefix` ``root`` when inside it, else as is."""
+    return filename[len(root) :] if filename.startswith(root) else filename
+
+
 class QueryRecorder:
     """The ``execute_wrapper`` callable: times each query and records a :class:`CapturedQuery`."""
 
-    def __init__(self, alias: str, queries: list[CapturedQuery], root: Path) -> None:
+    def __init__(self, alias: str, queries: list[CapturedQuery], root: Path | None) -> None:
         self.alias = alias
         self.queries = queries
-        self.root = str(root.resolve()) + os.sep
+        self.root = root_prefix(root)
         # A loop issues its query from one line: build that line's CallSite once.
         self.callsites: dict[tuple[object, ...], CallSite] = {}
 
@@ -196,11 +206,8 @@ class QueryRecorder:
         key = (frame.f_code, frame.f_lineno, template, template_line)
         callsite = self.callsites.get(key)
         if callsite is None:
-            filename = frame.f_code.co_filename
-            if filename.startswith(self.root):
-                filename = filename[len(self.root) :]
             callsite = self.callsites[key] = CallSite(
-                file=filename,
+                file=relative_file(frame.f_code.co_filename, self.root),
                 line=frame.f_lineno,
                 function=frame.f_code.co_qualname,
                 template=None if template is None else str(template),
@@ -238,9 +245,8 @@ def capture_queries(root: Path | None = None) -> Iterator[list[CapturedQuery]]:
     ``root`` is the audited project's directory: call-site files inside it are made relative.
     """
     queries: list[CapturedQuery] = []
-    base = root if root is not None else Path.cwd()
     with ExitStack() as stack:
         for alias in connections:
-            recorder = QueryRecorder(alias, queries, base)
+            recorder = QueryRecorder(alias, queries, root)
             stack.enter_context(connections[alias].execute_wrapper(recorder))
         yield queries

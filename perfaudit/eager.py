@@ -19,7 +19,6 @@ the block (module or class attributes), ``Prefetch(to_attr=...)`` targets, gener
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -37,7 +36,7 @@ from django.db.models.fields.related_descriptors import (
 )
 from django.db.models.query import prefetch_related_objects
 
-from perfaudit.capture import MANAGER, USER, frame_role
+from perfaudit.capture import MANAGER, USER, frame_role, relative_file, root_prefix
 from perfaudit.records import CallSite, EagerLoad
 from perfaudit.triggers import label
 
@@ -77,7 +76,7 @@ class EagerLoadTracker:
     """The profile hook's state for one block: the eager loads asked for, the relations read."""
 
     def __init__(self, root: Path | None = None, previous: Callable[..., Any] | None = None):
-        self.root = str((root or Path.cwd()).resolve()) + os.sep
+        self.root = root_prefix(root)
         self.previous = previous
         self.requests: list[_Request] = []
         self.read: set[int] = set()  # id() of descriptors; they live as long as their model
@@ -148,9 +147,7 @@ class EagerLoadTracker:
             frame = frame.f_back
         if frame is None or frame_role(frame.f_code) != USER:
             return None
-        filename = frame.f_code.co_filename
-        if filename.startswith(self.root):
-            filename = filename[len(self.root) :]
+        filename = relative_file(frame.f_code.co_filename, self.root)
         return CallSite(filename, frame.f_lineno, frame.f_code.co_qualname)
 
     def eager_loads(self) -> tuple[EagerLoad, ...]:
