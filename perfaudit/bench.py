@@ -74,6 +74,12 @@ class ScenarioRun:
     optimized_growth: Growth
     naive_growth: Growth | None = None
 
+    @property
+    def responses_equal(self) -> bool | None:
+        """Whether the twins answered alike at every scale compared (None: none was)."""
+        verdicts = [s.comparison.is_equal for s in self.scales if s.comparison is not None]
+        return all(verdicts) if verdicts else None
+
 
 @dataclass(frozen=True)
 class BenchResult:

@@ -46,7 +46,6 @@ def _scenario_dict(run: ScenarioRun, gates: GateReport) -> dict[str, Any]:
     scenario = run.scenario
     verdict = gates.verdict(scenario.name)
     results = [_scale_dict(s) for s in run.scales]
-    equal = [r["responses_equal"] for r in results if r["responses_equal"] is not None]
     return {
         "name": scenario.name,
         "method": scenario.method,
@@ -59,7 +58,7 @@ def _scenario_dict(run: ScenarioRun, gates: GateReport) -> dict[str, Any]:
             "optimized": growth_dict(run.optimized_growth),
             "naive": None if run.naive_growth is None else growth_dict(run.naive_growth),
         },
-        "responses_equal": all(equal) if equal else None,
+        "responses_equal": run.responses_equal,
         "failures": list(verdict.failures),
         "improvements": list(verdict.improvements),
         "verdict": "ok" if verdict.is_ok else "failed",

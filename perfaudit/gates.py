@@ -125,17 +125,12 @@ def compare_with_baseline(run: ScenarioRun, entry: BaselineScenario) -> tuple[li
         improvements.extend(
             f"finding gone at scale {scale}: {k}" for k in old.findings if k not in keys
         )
-    is_equal = _responses_equal(run)
+    is_equal = run.responses_equal
     if entry.responses_equal and is_equal is False:
         regressions.append("responses no longer equal (the baseline has them equal)")
     elif entry.responses_equal is False and is_equal:
         improvements.append("responses are equal now")
     return regressions, improvements
-
-
-def _responses_equal(run: ScenarioRun) -> bool | None:
-    verdicts = [s.comparison.is_equal for s in run.scales if s.comparison is not None]
-    return all(verdicts) if verdicts else None
 
 
 def ratchet_baseline(old: Baseline | None, result: BenchResult) -> Baseline:
@@ -159,7 +154,7 @@ def ratchet_baseline(old: Baseline | None, result: BenchResult) -> Baseline:
                     new.findings if is_subset else kept.findings,
                 )
             scales[scale_run.scale] = new
-        is_equal = _responses_equal(run)
+        is_equal = run.responses_equal
         was_equal = previous.responses_equal if previous is not None else None
         equal = was_equal if is_equal is None else (is_equal or bool(was_equal))
         scenarios[run.scenario.name] = BaselineScenario(scales, equal)
