@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 import sqlparse
@@ -91,9 +92,7 @@ def scales_seen(found: Iterable[tuple[int, Finding]], finding: Finding) -> str:
 
 def count_by_kind(findings: Iterable[Finding]) -> str:
     """``2 N+1, 1 duplicate``; an empty string when there is nothing."""
-    counts: dict[str, int] = {}
-    for finding in findings:
-        counts[finding.kind] = counts.get(finding.kind, 0) + 1
+    counts = Counter(finding.kind for finding in findings)  # first seen first
     return ", ".join(f"{n} {kind_label(kind)}" for kind, n in counts.items())
 
 
