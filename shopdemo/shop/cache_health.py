@@ -41,8 +41,13 @@ HEALTH_LOCK = threading.Lock()
 
 def health(alias: str) -> CacheHealth:
     """The state of cache ``alias`` in this process."""
-    with HEALTH_LOCK:
-        return HEALTH.setdefault(alias, CacheHealth())
+    # Asked several times per cached request: a plain lookup (atomic) serves the known alias;
+    # only a new one takes the lock and builds a state (a lock and a set each).
+    state = HEALTH.get(alias)
+    if state is None:
+        with HEALTH_LOCK:
+            state = HEALTH.setdefault(alias, CacheHealth())
+    return state
 
 
 def reset_health() -> None:
