@@ -31,14 +31,10 @@ def scan_report(result: ScanResult) -> dict[str, Any]:
         "summary": {
             "requests": len(audits),
             "queries": sum(a.query_count for a in audits),
-            "findings": {k: sum(_count(a, k) for a in audits) for k in FINDING_KINDS},
+            "findings": {k: result.count_findings((k,)) for k in FINDING_KINDS},
             "errors": sum(1 for a in audits if a.error is not None),
         },
     }
-
-
-def _count(audit: RequestAudit, kind: str) -> int:
-    return sum(1 for f in audit.findings if f.kind == kind)
 
 
 def request_dict(audit: RequestAudit, *, show_params: bool = False) -> dict[str, Any]:
