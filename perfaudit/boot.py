@@ -27,7 +27,6 @@ class BootedProject:
 
     settings: str
     vendor: str
-    database_names: tuple[tuple[str, str], ...]  # (alias, test database name)
     setup_values: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -118,7 +117,6 @@ def test_databases(
         yield BootedProject(
             settings=str(_configured_module(settings)),
             vendor=connections["default"].vendor,
-            database_names=tuple((c.alias, str(c.settings_dict["NAME"])) for c, _ in created),
             setup_values=values,
         )
     finally:
