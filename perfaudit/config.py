@@ -18,6 +18,7 @@ from pathlib import Path
 from perfaudit.errors import ConfigError
 
 DEFAULT_SETTINGS = "shopdemo.settings"
+DEFAULT_SCALES = (10, 100, 1000)
 FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 SCENARIO_OPTIONS = ("naive", "user", "max_queries")
@@ -78,7 +79,7 @@ class ScanConfig:
     setup: str | None = None
     fixtures: tuple[str, ...] = ()
     scale: int = 100
-    scales: tuple[int, ...] = (10, 100, 1000)
+    scales: tuple[int, ...] = DEFAULT_SCALES
     threshold: int = 2
     scenarios: tuple[Scenario, ...] = ()
     urls: tuple[str, ...] = ()
@@ -290,7 +291,7 @@ class _FileValues:
     def scales(self) -> tuple[int, ...]:
         value = self.raw.get("scales")
         if value is None:
-            return (10, 100, 1000)
+            return DEFAULT_SCALES
         items = value if isinstance(value, list) else str(value).replace(",", " ").split()
         if not items or not all(str(i).isdigit() and int(i) > 0 for i in items):
             raise self.error("scales", "positive integers separated by commas")
