@@ -139,9 +139,12 @@ def replay(
     for spec in specs:
         if on_request is not None:
             on_request(spec)
-        client = clients.get(spec.user) or clients.setdefault(spec.user, client_for(spec.user))
+        if spec.user not in clients:
+            clients[spec.user] = client_for(spec.user)
         audits.append(
-            audit_request(client, spec, threshold=threshold, root=root, eager_loads=eager_loads)
+            audit_request(
+                clients[spec.user], spec, threshold=threshold, root=root, eager_loads=eager_loads
+            )
         )
     return tuple(audits)
 
