@@ -20,6 +20,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
+from perfaudit.wording import kind_label
+
 KIND_LABELS = {
     "n_plus_one": "N+1",
     "duplicate": "duplicate",
@@ -115,9 +117,7 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
 
 def summary_line(report: dict[str, Any]) -> str:
     summary = report["summary"]
-    counts = ", ".join(
-        f"{n} {KIND_LABELS[k].split(' (')[0]}" for k, n in summary["findings"].items()
-    )
+    counts = ", ".join(f"{n} {kind_label(k)}" for k, n in summary["findings"].items())
     errors = f", {summary['errors']} failed" if summary["errors"] else ""
     return f"{summary['requests']} requests, {summary['queries']} queries: {counts}{errors}."
 
