@@ -178,7 +178,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 __all__ = [
-    "NotFound",
     "dashboard",
     "dashboard_body",
     "order_detail",
