@@ -8,6 +8,8 @@ be compared with :func:`perfaudit.fingerprint.fingerprint_sql`, for speed and fo
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import sqlparse
 from sqlparse import tokens as T
 
@@ -84,3 +86,11 @@ def _rows_end(words: list[str], i: int) -> int | None:
             break
         end = following
     return end
+
+
+def partition(keys: list[str]) -> set[frozenset[int]]:
+    """The grouping ``keys`` make of their indexes: equal keys, one group."""
+    groups: dict[str, set[int]] = defaultdict(set)
+    for index, key in enumerate(keys):
+        groups[key].add(index)
+    return {frozenset(group) for group in groups.values()}

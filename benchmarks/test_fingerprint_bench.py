@@ -9,13 +9,12 @@ in the benchmark's ``extra_info``.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable
 
 import pytest
 from django.db import connection
 
-from benchmarks.reference_fingerprint import sqlparse_fingerprint
+from benchmarks.reference_fingerprint import partition, sqlparse_fingerprint
 from benchmarks.sql_corpus import build_corpus
 from perfaudit.fingerprint import fingerprint_sql
 
@@ -32,13 +31,6 @@ def corpus() -> list[str]:
 
 def fingerprint_all(statements: list[str], normalize: Callable[[str], str]) -> list[str]:
     return [normalize(sql) for sql in statements]
-
-
-def partition(keys: list[str]) -> set[frozenset[int]]:
-    groups: dict[str, set[int]] = defaultdict(set)
-    for index, key in enumerate(keys):
-        groups[key].add(index)
-    return {frozenset(group) for group in groups.values()}
 
 
 def fastest_of(rounds: int, statements: list[str]) -> float:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -234,20 +232,13 @@ def test_statement_verb(fingerprint, verb):
     assert statement_verb(fingerprint) == verb
 
 
-def _partition(keys: list[str]) -> set[frozenset[int]]:
-    groups: dict[str, set[int]] = defaultdict(set)
-    for index, key in enumerate(keys):
-        groups[key].add(index)
-    return {frozenset(group) for group in groups.values()}
-
-
 def test_groups_django_sql_exactly_like_sqlparse():
-    from benchmarks.reference_fingerprint import sqlparse_fingerprint
+    from benchmarks.reference_fingerprint import partition, sqlparse_fingerprint
     from benchmarks.sql_corpus import build_corpus
 
     corpus = build_corpus(1000, seed=3)
-    ours = _partition([fingerprint_sql(sql) for sql in corpus])
-    theirs = _partition([sqlparse_fingerprint(sql) for sql in corpus])
+    ours = partition([fingerprint_sql(sql) for sql in corpus])
+    theirs = partition([sqlparse_fingerprint(sql) for sql in corpus])
     assert ours == theirs
     # The corpus must really vary: many shapes, and shapes that hold many different statements.
     assert len(ours) > 40
