@@ -332,20 +332,20 @@ def test_new_orders_do_not_shift_a_cursor_walk(shop, client_as) -> None:
 
 
 @pytest.mark.parametrize(
-    ("username", "path", "params"),
+    ("username", "path", "params", "status"),
     [
-        (None, "orders/", {}),
-        (None, "orders/1/", {}),
-        (None, "admin/dashboard/", {}),
-        ("customer-1", "admin/dashboard/", {}),
-        ("customer-1", "orders/", {"page": "999"}),
-        ("customer-1", "orders/", {"page": "0"}),
-        ("customer-1", "orders/", {"page": "x"}),
-        ("staff", "orders/", {}),
-        ("staff", "orders/", {"page": "2"}),
-        (None, "products/", {"page": "-1"}),
-        (None, "products/", {"q": "x" * 101}),
-        (None, "products/", {"category": "abc"}),
+        (None, "orders/", {}, 401),
+        (None, "orders/1/", {}, 401),
+        (None, "admin/dashboard/", {}, 403),
+        ("customer-1", "admin/dashboard/", {}, 403),
+        ("customer-1", "orders/", {"page": "999"}, 404),
+        ("customer-1", "orders/", {"page": "0"}, 400),
+        ("customer-1", "orders/", {"page": "x"}, 400),
+        ("staff", "orders/", {}, 200),
+        ("staff", "orders/", {"page": "2"}, 404),
+        (None, "products/", {"page": "-1"}, 400),
+        (None, "products/", {"q": "x" * 101}, 400),
+        (None, "products/", {"category": "abc"}, 400),
     ],
     ids=[
         "anonymous-orders", "anonymous-order", "anonymous-dashboard", "customer-dashboard",
@@ -354,8 +354,8 @@ def test_new_orders_do_not_shift_a_cursor_walk(shop, client_as) -> None:
         "products-bad-category",
     ],
 )  # fmt: skip
-def test_errors_and_authorization_match(shop, client_as, username, path, params) -> None:  # type: ignore[no-untyped-def]
-    assert assert_twins_match(client_as(username), path, params) in (200, 400, 401, 403, 404)
+def test_errors_and_authorization_match(shop, client_as, username, path, params, status) -> None:  # type: ignore[no-untyped-def]
+    assert assert_twins_match(client_as(username), path, params) == status
 
 
 def test_orders_of_other_customers_are_not_found(shop, client_as) -> None:
