@@ -50,13 +50,18 @@ def customer_orders(request: HttpRequest) -> QuerySet[Order]:
 
 
 def order_body(order: Order) -> dict[str, Any]:
-    items = list(order.items.order_by("id"))
+    lines = [
+        serializers.OrderLine(
+            item.pk, item.product.pk, item.product.name, item.quantity, item.unit_price
+        )
+        for item in order.items.order_by("id")
+    ]
     total = Decimal(0)
     units = 0
-    for item in items:
-        total += item.quantity * item.unit_price
-        units += item.quantity
-    return serializers.order(order, items=items, item_count=units, total=total)
+    for line in lines:
+        total += line.quantity * line.unit_price
+        units += line.quantity
+    return serializers.order(order, lines=lines, item_count=units, total=total)
 
 
 @require_GET

@@ -97,7 +97,7 @@ def product_detail_body(pk: int) -> bytes:
 
 
 def order_json(row: queries.OrderRow) -> serializers.JSON:
-    return serializers.order(row.order, items=row.items, item_count=row.item_count, total=row.total)
+    return serializers.order(row.order, lines=row.lines, item_count=row.item_count, total=row.total)
 
 
 def order_list_body(request: HttpRequest) -> bytes:
