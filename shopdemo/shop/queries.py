@@ -178,7 +178,13 @@ def product_detail_shape() -> QuerySet[Product]:
 
 
 def window(
-    shape: QuerySet[M], where: Q, ordering: Sequence[str], offset: int, limit: int
+    shape: QuerySet[M],
+    where: Q,
+    ordering: Sequence[str],
+    offset: int,
+    limit: int,
+    *,
+    by_keys: bool = False,
 ) -> QuerySet[M]:
     """Rows ``offset`` to ``offset + limit`` of ``shape`` filtered by ``where``, in ``ordering``.
 
@@ -186,9 +192,11 @@ def window(
     primary keys in a subquery and the annotations apply to the kept rows only: on the outer
     query PostgreSQL evaluates every correlated subquery for each skipped row too (measured at
     page 5,000 of 105k orders: 2.2 s against 0.4 s for the naive twin). The first page needs
-    no detour.
+    no detour, unless ``by_keys`` asks for it: when ``where`` is best tested on an index's
+    own keys, which only an Index Only Scan of the bare keys does (see
+    :func:`fetch_product_page`).
     """
-    if not offset:
+    if not offset and not by_keys:
         return shape.filter(where).order_by(*ordering)[:limit]
     rows = shape.model._default_manager.filter(where).order_by(*ordering)
     kept = rows.values("pk")[offset : offset + limit]
@@ -198,28 +206,47 @@ def window(
 def fetch_product_page(
     *, search: str, category_id: int | None, number: int, size: int
 ) -> ProductPage:
-    """One page of active products by (name, id): a COUNT, the page, and the page's tags.
+    """One page of active products by (name, id), with the match count: the page and its tags.
 
-    Page numbers behave as Django's ``Paginator`` (page 1 of nothing exists, past the last page
-    does not). ``search`` is matched with ``icontains`` exactly as the naive twin does, so the
-    results are the same; on PostgreSQL the ``UPPER(name)`` trigram index (migration 0003)
-    serves that lookup.
+    The count rides on every row of the page as an uncorrelated scalar subquery, which
+    PostgreSQL runs once (an InitPlan), rather than as a COUNT query of its own: one round trip
+    and one SQL compilation fewer (0.15-0.4 ms and ~0.5 ms measured). The price is that the page
+    query runs before the page number is known to exist, which is cheap: past the end OFFSET
+    skips index entries only (see :func:`window`) and returns no row, and an empty page is
+    also an empty tags prefetch, which Django does not send.
+
+    Page numbers behave as Django's ``Paginator``: page 1 of nothing exists, past the last page
+    does not. No row means exactly one of the two, since a page past the first is empty only
+    when its offset reaches the count. ``search`` is matched with ``icontains`` exactly as the
+    naive twin does, so the results are the same. On PostgreSQL the ``UPPER(name)`` trigram
+    index (migration 0003) serves that lookup for rare terms, and the stored ``UPPER(name)``
+    key of the list indexes (migration 0004) for the others, but only in an Index Only Scan:
+    a plain Index Scan or Seq Scan computes ``UPPER()`` per row. Searches therefore find the
+    page's keys in a subquery on the first page too (:func:`window` ``by_keys``); on 10,000
+    products a term without a usable trigram that matches nothing (``?q=zz``) took 3.4 ms
+    directly and 1.2 ms so, a common one (``?q=oak``) 1.7 ms either way, a rare one 0.05-0.2 ms
+    more (0.35 -> 0.40 ms, 0.97 -> 1.18 ms).
     """
     where = Q(is_active=True)
     if search:
         where &= Q(name__icontains=search)
     if category_id is not None:
         where &= Q(category_id=category_id)
-    count = Product.objects.filter(where).count()
-    last_page = max(1, math.ceil(count / size))
-    if number > last_page:
-        raise PageNotFound(number)
+    shape = product_list_shape().annotate(matching=scalar_count(Product.objects.filter(where)))
     offset = (number - 1) * size
-    rows: list[ProductRow] = []
-    if offset < count:
-        page = with_tags(window(product_list_shape(), where, ("name", "id"), offset, size))
-        rows = [product_row(p) for p in page]
-    return ProductPage(rows=rows, count=count, has_next=number < last_page, has_previous=number > 1)
+    page = window(shape, where, ("name", "id"), offset, size, by_keys=bool(search))
+    products = list(with_tags(page))
+    if not products:
+        if number > 1:
+            raise PageNotFound(number)
+        return ProductPage(rows=[], count=0, has_next=False, has_previous=False)
+    count = int(annotation(products[0], "matching"))
+    return ProductPage(
+        rows=[product_row(p) for p in products],
+        count=count,
+        has_next=number < math.ceil(count / size),
+        has_previous=number > 1,
+    )
 
 
 def fetch_product_detail(pk: int) -> ProductDetail | None:

@@ -165,10 +165,11 @@ def first_order_of(username: str) -> int:
 @pytest.mark.parametrize(
     ("path", "params", "queries", "status"),
     [
-        ("/api/products/", {}, 3, 200),
-        ("/api/products/", {"page": "2", "q": "o"}, 3, 200),
-        ("/api/products/", {"category": "{category}"}, 3, 200),
-        ("/api/products/", {"page": "999"}, 1, 404),  # the count alone shows it is missing
+        # The page with its match count, then the page's tags.
+        ("/api/products/", {}, 2, 200),
+        ("/api/products/", {"page": "2", "q": "o"}, 2, 200),
+        ("/api/products/", {"category": "{category}"}, 2, 200),
+        ("/api/products/", {"page": "999"}, 1, 404),  # an empty page, so no tags to fetch
         ("/api/products/", {"page": "0"}, 0, 400),
         ("/api/products/{product}/", {}, 3, 200),
         ("/api/products/999999/", {}, 1, 404),
@@ -215,7 +216,7 @@ def test_naive_twins_grow_with_the_page(shop, client_as) -> None:
         assert rows
         # COUNT and the page, then category, tags and reviews for every product on it.
         assert len(own_sql(anonymous, "/api/naive/products/", params)) == 2 + 3 * rows
-        assert len(own_sql(anonymous, "/api/products/", params)) == 3
+        assert len(own_sql(anonymous, "/api/products/", params)) == 2
     orders = body(customer, "/api/naive/orders/")["results"]
     items = sum(len(o["items"]) for o in orders)
     # Customer, COUNT, page, then each order's items and each item's product.
@@ -233,7 +234,8 @@ def test_search_uses_the_naive_lookup(shop, client_as) -> None:
     page = [s for s in own_sql(client_as(None), "/api/products/", {"q": "Oak"}) if "LIMIT" in s]
     assert len(page) == 1
     if connection.vendor == "postgresql":
-        assert 'UPPER("shop_product"."name"::text) LIKE UPPER(' in page[0]
+        # In the subqueries that pick the page's keys and count the matches.
+        assert 'UPPER(U0."name"::text) LIKE UPPER(' in page[0]
 
 
 # Cursor pagination.
