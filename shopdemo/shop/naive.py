@@ -36,6 +36,10 @@ REVIEWS_ON_PAGE = 10
 TOP_PRODUCTS = 5
 
 
+def tag_names(product: Product) -> list[str]:
+    return [tag.name for tag in product.tags.all()]
+
+
 def review_stats(product: Product) -> tuple[int, int]:
     ratings = [r.rating for r in product.reviews.all()]
     return len(ratings), sum(ratings)
@@ -81,7 +85,11 @@ def product_list(request: HttpRequest) -> HttpResponse:
     results = []
     for product in page.object_list:
         count, total = review_stats(product)
-        results.append(serializers.product_summary(product, review_count=count, rating_sum=total))
+        results.append(
+            serializers.product_summary(
+                product, tags=tag_names(product), review_count=count, rating_sum=total
+            )
+        )
     body = serializers.counted_page(
         results,
         count=paginator.count,
@@ -99,7 +107,9 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return error_response(f"Product {pk} does not exist.", 404)
     count, total = review_stats(product)
     latest = list(product.reviews.order_by("-created_at", "-id")[:REVIEWS_ON_PAGE])
-    body = serializers.product_detail(product, review_count=count, rating_sum=total, reviews=latest)
+    body = serializers.product_detail(
+        product, tags=tag_names(product), review_count=count, rating_sum=total, reviews=latest
+    )
     return json_response(body)
 
 

@@ -52,18 +52,16 @@ def category(obj: Category) -> JSON:
     return {"id": obj.pk, "name": obj.name, "slug": obj.slug}
 
 
-def tag_names(tags: Iterable[Any]) -> list[str]:
-    return sorted(tag.name for tag in tags)
-
-
-def product_summary(product: Product, *, review_count: int, rating_sum: int) -> JSON:
-    """A product in the list: no description, no attributes."""
+def product_summary(
+    product: Product, *, tags: Iterable[str], review_count: int, rating_sum: int
+) -> JSON:
+    """A product in the list: no description, no attributes; ``tags`` are its tags' names."""
     return {
         "id": product.pk,
         "name": product.name,
         "price": money(product.price),
         "category": category(product.category),
-        "tags": tag_names(product.tags.all()),
+        "tags": sorted(tags),
         "review_count": review_count,
         "average_rating": average(rating_sum, review_count),
     }
@@ -86,10 +84,15 @@ def review(obj: Review) -> JSON:
 
 
 def product_detail(
-    product: Product, *, review_count: int, rating_sum: int, reviews: Sequence[Review]
+    product: Product,
+    *,
+    tags: Iterable[str],
+    review_count: int,
+    rating_sum: int,
+    reviews: Sequence[Review],
 ) -> JSON:
     """A product page: the summary plus description, attributes and the latest reviews."""
-    body = product_summary(product, review_count=review_count, rating_sum=rating_sum)
+    body = product_summary(product, tags=tags, review_count=review_count, rating_sum=rating_sum)
     body.update(
         description=product.description,
         attributes=product.attributes,

@@ -67,7 +67,7 @@ def product_list_body(request: HttpRequest) -> bytes:
         raise NotFound(f"Page {number} does not exist.") from None
     results = [
         serializers.product_summary(
-            row.product, review_count=row.review_count, rating_sum=row.rating_sum
+            row.product, tags=row.tags, review_count=row.review_count, rating_sum=row.rating_sum
         )
         for row in page.rows
     ]
@@ -89,6 +89,7 @@ def product_detail_body(pk: int) -> bytes:
     return serializers.render(
         serializers.product_detail(
             row.product,
+            tags=row.tags,
             review_count=row.review_count,
             rating_sum=row.rating_sum,
             reviews=detail.latest_reviews,
