@@ -20,10 +20,10 @@ from tests.bench_helpers import REPO, run_bench
 BASELINE = REPO / "perfaudit-baseline.json"
 # View queries (naive, optimized) at scales 10 and 100, and framework queries of each twin.
 EXPECTED = {
-    "product_list": {10: (32, 3), 100: (62, 3), "framework": 0},
-    "product_detail": {10: (11, 3), 100: (25, 3), "framework": 0},
-    "order_list": {10: (37, 2), 100: (71, 2), "framework": 2},
-    "order_detail": {10: (5, 2), 100: (6, 2), "framework": 2},
+    "product_list": {10: (32, 1), 100: (62, 1), "framework": 0},
+    "product_detail": {10: (11, 2), 100: (25, 2), "framework": 0},
+    "order_list": {10: (37, 1), 100: (71, 1), "framework": 2},
+    "order_detail": {10: (5, 1), 100: (6, 1), "framework": 2},
     "dashboard": {10: (101, 3), 100: (790, 3), "framework": 2},
 }
 
@@ -159,9 +159,9 @@ def test_injected_regressions_fail_with_one_line_each(regressed_project: Path) -
     assert order_list.startswith(
         "perfaudit: FAILED order_list: 71 queries at scale 100 > max 5 (--max-queries); "
         "optimized query count grows with the data (33 + 0.38 per row): an N+1; "
-        "37 queries at scale 10, baseline 2; new finding at scale 10: n_plus_one "
+        "37 queries at scale 10, baseline 1; new finding at scale 10: n_plus_one "
     )
-    assert "71 queries at scale 100, baseline 2" in order_list
+    assert "71 queries at scale 100, baseline 1" in order_list
     assert product_list.startswith(
         "perfaudit: FAILED product_list: responses differ at scale 10: $.count: "
     )

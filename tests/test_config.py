@@ -44,8 +44,10 @@ def test_the_repository_setup_cfg_describes_shopdemo() -> None:
         "dashboard",
     ]
     assert config.scenarios[3] == Scenario(
-        "order_detail", "GET", "/api/orders/{order}/", "/api/naive/orders/{order}/", "customer-1"
+        "order_detail", "GET", "/api/orders/{order}/", "/api/naive/orders/{order}/", "customer-1", 2
     )
+    # The budgets are the stretch goals.
+    assert [s.max_queries for s in config.scenarios] == [2, 3, 1, 2, 3]
 
 
 def test_pyproject_table_with_lists(tmp_path: Path) -> None:
