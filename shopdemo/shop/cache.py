@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -184,11 +184,18 @@ def read_generations(namespaces: Sequence[str]) -> list[str] | None:
 
 
 class GenerationBump:
-    """An ``on_commit`` callback that bumps namespaces; merges the bumps of one transaction."""
+    """An ``on_commit`` callback that bumps namespaces; merges the bumps of one transaction.
+
+    It also carries ``lookups``, a memo the invalidation receivers fill while the bump is the
+    open one of its transaction level (see :func:`shopdemo.shop.invalidation.parent_namespaces`):
+    kept here, it lives exactly as long as the namespaces it feeds, and a savepoint rollback
+    that drops the bump drops the memo with it.
+    """
 
     def __init__(self, namespaces: Iterable[str]) -> None:
         self.namespaces = set(namespaces)
         self.has_run = False
+        self.lookups: dict[Hashable, frozenset[str]] = {}
 
     def __call__(self) -> None:
         self.has_run = True
@@ -206,21 +213,48 @@ def pending_bumps(using: str) -> list[GenerationBump]:
     return [f for f in callbacks if isinstance(f, GenerationBump) and not f.has_run]
 
 
+def open_bump(using: str = DEFAULT_DB_ALIAS) -> GenerationBump | None:
+    """The bump that takes this transaction level's next namespaces, if one is registered.
+
+    Only the last callback qualifies, and only at the current savepoint level: one callback can
+    carry the bumps of that level, and rolls back with all of them.
+    """
+    connection = connections[using]
+    if not (connection.in_atomic_block and connection.run_on_commit):
+        return None
+    sids, last = connection.run_on_commit[-1][:2]
+    if (
+        isinstance(last, GenerationBump)
+        and not last.has_run
+        and sids == set(connection.savepoint_ids)
+    ):
+        return last
+    return None
+
+
 def bump_on_commit(namespaces: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
     """Bump ``namespaces`` once the current transaction commits (now, in autocommit mode)."""
     wanted = set(namespaces)
-    connection = connections[using]
-    if connection.in_atomic_block and connection.run_on_commit:
-        sids, last = connection.run_on_commit[-1][:2]
-        # Same savepoint level: one callback can carry both, and rolls back with both.
-        if (
-            isinstance(last, GenerationBump)
-            and not last.has_run
-            and sids == set(connection.savepoint_ids)
-        ):
-            last.namespaces |= wanted
-            return
+    bump = open_bump(using)
+    if bump is not None:
+        bump.namespaces |= wanted
+        return
     transaction.on_commit(GenerationBump(wanted), using=using)
+
+
+def transaction_bump(using: str = DEFAULT_DB_ALIAS) -> GenerationBump | None:
+    """The open bump of the current transaction level, registered now if there is none yet.
+
+    None in autocommit mode, where every statement commits on its own and nothing is pending.
+    A bump registered here is empty until the write that asked for it merges its namespaces.
+    """
+    if not connections[using].in_atomic_block:
+        return None
+    bump = open_bump(using)
+    if bump is None:
+        bump = GenerationBump(())
+        transaction.on_commit(bump, using=using)
+    return bump
 
 
 def has_uncommitted_writes(using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -229,7 +263,8 @@ def has_uncommitted_writes(using: str = DEFAULT_DB_ALIAS) -> bool:
     Such a transaction must not read the cache (it would miss its own writes) nor fill it
     (it would publish rows that may still roll back).
     """
-    return bool(pending_bumps(using))
+    # An empty bump is a memo registered by a lookup whose write has not merged in yet.
+    return any(bump.namespaces for bump in pending_bumps(using))
 
 
 def store(key: str, body: bytes, ttl: int) -> None:

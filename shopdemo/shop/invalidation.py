@@ -32,6 +32,7 @@ from shopdemo.shop.cache import (
     bump_on_commit,
     orders_namespace,
     product_namespace,
+    transaction_bump,
 )
 from shopdemo.shop.models import Category, Customer, Order, OrderItem, Product, Review, Tag
 
@@ -78,18 +79,64 @@ def order_pages(user_id: int | None) -> Namespaces:
     return frozenset({DASHBOARD, ORDERS if user_id is None else orders_namespace(user_id)})
 
 
-def parent_namespaces(model: type[Model], parent_id: Any) -> Namespaces:
-    """The namespaces a row of ``model`` shows up in, from its parent's id."""
+def parent_namespaces(model: type[Model], parent_id: Any, using: str) -> Namespaces:
+    """The namespaces a row of ``model`` shows up in, from its parent's id.
+
+    Order and OrderItem rows need their parent's user: one ``LIMIT 1`` query. Inside a
+    transaction the answer is memoized on the open :class:`GenerationBump` of the current
+    level, so a cascade delete or a loop of saves looks up each parent once, not once per row.
+    Deleting a customer with 58 orders and 134 items (seed 7) ran 192 lookups in 200 queries;
+    now 59 in 67 (58 orders, 1 customer). Ten items saved into one order in one atomic block:
+    10 lookups, now 1. In autocommit mode nothing is pending, so nothing is memoized: each row
+    is looked up, after its own commit, as before (``order.save()``: 2 queries besides the
+    UPDATE, the row's old customer and the customer's user).
+
+    Why an answer from the memo is good enough, although the parent's user may change later in
+    the same transaction:
+
+    * Pages are bumped at commit; what must hold is that the union of everything the
+      transaction bumps covers every page its writes changed: for each row written, the pages
+      of its parent's user before the transaction and at commit.
+    * A memo entry can only be stale if a write in this transaction changed the parent -> user
+      mapping after the lookup, and each such write bumps both sides itself: a Customer update
+      bumps ``orders`` (every customer), a Customer created (a reused id) or deleted bumps its
+      own user's pages, an order moved to another customer bumps the old and the new
+      customer's users' pages, ``bulk_write(Order)`` and ``bulk_write(Customer)`` bump
+      ``orders``. The lookups those writes make are covered the same way, by induction over
+      the writes. So a stale answer only adds a needless bump of the old user's pages.
+    * Every such write bumps into the same transaction: the memo is used only while its bump
+      is the open one of the current level (last in ``run_on_commit``, same savepoint ids, not
+      run), where those writes merge. A savepoint rolled back drops its bump, its memo and its
+      writes together; a deeper level, a cascade delete inside an atomic block (Django marks it
+      with a ``None`` savepoint id), a callback registered after it or a bump that ran (a
+      test's captured commit) each start a new memo, so no level reads another's entries.
+
+    Against *concurrent* transactions, a lookup always ran before this transaction's commit,
+    so another transaction that reassigns the parent and commits in between could already
+    leave a page stale until its TTL; the memo widens that window from one statement to the
+    rest of the transaction. Relations cached on the instance (``item.order.customer``) are
+    not used: they may be stale, or changed and not saved.
+    """
     if model is Review:
         return frozenset({CATALOG, DASHBOARD, product_namespace(parent_id)})
+    bump = transaction_bump(using)
+    key = (model, parent_id)
+    if bump is not None and key in bump.lookups:
+        return bump.lookups[key]
     if model is Order:
-        customers = Customer.objects.filter(pk=parent_id)
-        return order_pages(customers.values_list("user_id", flat=True).first())
-    orders = Order.objects.filter(pk=parent_id)
-    return order_pages(orders.values_list("customer__user_id", flat=True).first())
+        customers = Customer.objects.using(using).filter(pk=parent_id)
+        names = order_pages(customers.values_list("user_id", flat=True).first())
+    else:
+        orders = Order.objects.using(using).filter(pk=parent_id)
+        names = order_pages(orders.values_list("customer__user_id", flat=True).first())
+    if bump is not None:
+        bump.lookups[key] = names
+    return names
 
 
-def row_namespaces(instance: Model, *, is_update: bool, update_fields: Any) -> Namespaces:
+def row_namespaces(
+    instance: Model, *, is_update: bool, update_fields: Any, using: str
+) -> Namespaces:
     """The namespaces one saved or deleted row shows up in."""
     model = type(instance)
     if model is Product:
@@ -105,7 +152,7 @@ def row_namespaces(instance: Model, *, is_update: bool, update_fields: Any) -> N
             names.add(ORDERS)
         return frozenset(names)
     if model in PARENT_FIELDS:
-        return parent_namespaces(model, getattr(instance, PARENT_FIELDS[model]))
+        return parent_namespaces(model, getattr(instance, PARENT_FIELDS[model]), using)
     return bulk_namespaces()[model]
 
 
@@ -121,9 +168,11 @@ def remember_parent(sender: type[Model], instance: Model, raw: bool, **kwargs: A
         return
     if update_fields is not None and not {field, field.removesuffix("_id")} & set(update_fields):
         return
-    old = sender._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
+    using = kwargs.get("using") or DEFAULT_DB_ALIAS
+    rows = sender._default_manager.using(using).filter(pk=instance.pk)
+    old = rows.values_list(field, flat=True).first()
     if old is not None and old != getattr(instance, field):
-        LOCAL.moved_from[id(instance)] = parent_namespaces(sender, old)
+        LOCAL.moved_from[id(instance)] = parent_namespaces(sender, old, using)
 
 
 def saved(sender: type[Model], instance: Model, created: bool, raw: bool, **kwargs: Any) -> None:
@@ -131,19 +180,23 @@ def saved(sender: type[Model], instance: Model, created: bool, raw: bool, **kwar
         return
     moved_from = LOCAL.moved_from.pop(id(instance), frozenset())
     update_fields = kwargs.get("update_fields")
+    using = kwargs.get("using") or DEFAULT_DB_ALIAS
     if raw:
         # Fixture loading: related rows may not exist yet, so look nothing up.
         names = bulk_namespaces()[sender]
     else:
-        names = row_namespaces(instance, is_update=not created, update_fields=update_fields)
-    bump_on_commit(names | moved_from, using=kwargs.get("using") or DEFAULT_DB_ALIAS)
+        names = row_namespaces(
+            instance, is_update=not created, update_fields=update_fields, using=using
+        )
+    bump_on_commit(names | moved_from, using=using)
 
 
 def deleted(sender: type[Model], instance: Model, **kwargs: Any) -> None:
     if is_muted(sender):
         return
-    names = row_namespaces(instance, is_update=False, update_fields=None)
-    bump_on_commit(names, using=kwargs.get("using") or DEFAULT_DB_ALIAS)
+    using = kwargs.get("using") or DEFAULT_DB_ALIAS
+    names = row_namespaces(instance, is_update=False, update_fields=None, using=using)
+    bump_on_commit(names, using=using)
 
 
 def user_saved(sender: type[Model], instance: Model, created: bool, **kwargs: Any) -> None:
