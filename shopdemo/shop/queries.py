@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -34,6 +34,7 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    Field,
     Func,
     IntegerField,
     Model,
@@ -49,6 +50,7 @@ from django.db.models.functions import Cast, Coalesce, TruncDate
 
 from shopdemo.shop.cursor import Cursor
 from shopdemo.shop.models import Category, Customer, Order, OrderItem, Product, Review
+from shopdemo.shop.prepared import Prepared
 from shopdemo.shop.serializers import CENT, OrderLine
 
 LIST_DEFERRED = ("description", "attributes")
@@ -363,34 +365,94 @@ def keyset_filter(cursor: Cursor) -> Q:
     return Q(created_at__lte=ts) & (Q(created_at__lt=ts) | Q(created_at=ts, pk__lt=pk))
 
 
+# Samples to compile the order queries with (see shopdemo.shop.prepared): no real row has them.
+SAMPLES = {
+    "user_id": -424_242,
+    "pk": -434_343,
+    "created_at": dt.datetime(1901, 2, 3, 4, 5, 6, 789_012, tzinfo=dt.UTC),
+}
+
+
+def order_values(*names: str) -> dict[str, Field[Any, Any]]:
+    """The fields the named values of an order query are compared with."""
+    fields: dict[str, Field[Any, Any]] = {
+        "user_id": Customer._meta.get_field("user"),
+        "pk": Order._meta.get_field("id"),
+        "created_at": Order._meta.get_field("created_at"),
+    }
+    return {name: fields[name] for name in names}
+
+
+def prepared(build: Callable[..., QuerySet[Order]], *names: str) -> Prepared[Order]:
+    return Prepared(Order, build, order_values(*names), {name: SAMPLES[name] for name in names})
+
+
+@cache
+def first_order_page(size: int) -> Prepared[Order]:
+    """The newest ``size + 1`` orders of the customer behind ``user_id``."""
+
+    def build(user_id: int) -> QuerySet[Order]:
+        return order_shape().filter(customer_orders(user_id)).order_by(*NEWEST_FIRST)[: size + 1]
+
+    return prepared(build, "user_id")
+
+
+@cache
+def keyset_order_page(size: int, *, is_backward: bool) -> Prepared[Order]:
+    """``size + 1`` orders after (or before) the cursor ``(created_at, pk)``, nearest first.
+
+    LIMIT without OFFSET: the database stops after ``size + 1`` rows of the index range.
+    """
+    ordering = ("created_at", "id") if is_backward else NEWEST_FIRST
+
+    def build(user_id: int, created_at: dt.datetime, pk: int) -> QuerySet[Order]:
+        cursor = Cursor(created_at=created_at, pk=pk, is_backward=is_backward)
+        after = order_shape().filter(customer_orders(user_id), keyset_filter(cursor))
+        return after.order_by(*ordering)[: size + 1]
+
+    return prepared(build, "user_id", "created_at", "pk")
+
+
+@cache
+def one_order() -> Prepared[Order]:
+    """The order ``pk`` if it is the customer's."""
+
+    def build(user_id: int, pk: int) -> QuerySet[Order]:
+        return order_shape().filter(customer_orders(user_id), pk=pk)[:1]
+
+    return prepared(build, "user_id", "pk")
+
+
 def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: int) -> OrderPage:
     """A page of a customer's orders, newest first, without counting them.
 
     With a cursor, keyset pagination; otherwise page ``number`` by OFFSET (page 1 is the start
     of the keyset walk; other numbers are for old clients). One row beyond ``size`` is read to
-    learn whether another page follows.
+    learn whether another page follows. The first page and the keyset pages are
+    :class:`~shopdemo.shop.prepared.Prepared` statements.
     """
-    mine = customer_orders(user_id)
+    if cursor is None and number == 1:
+        fetched = list(first_order_page(size).run(user_id=user_id))
+        return OrderPage(
+            rows=order_rows(fetched[:size]), has_next=len(fetched) > size, has_previous=False
+        )
     if cursor is None:
         offset = (number - 1) * size
+        mine = customer_orders(user_id)
         fetched = list(window(order_shape(), mine, NEWEST_FIRST, offset, size + 1))
-        if not fetched and number > 1:
+        if not fetched:
             raise PageNotFound(number)
         return OrderPage(
-            rows=order_rows(fetched[:size]),
-            has_next=len(fetched) > size,
-            has_previous=number > 1,
+            rows=order_rows(fetched[:size]), has_next=len(fetched) > size, has_previous=True
         )
-    # LIMIT without OFFSET: the database stops after size + 1 rows of the index range.
-    after = order_shape().filter(mine, keyset_filter(cursor))
+    page = keyset_order_page(size, is_backward=cursor.is_backward)
+    fetched = list(page.run(user_id=user_id, created_at=cursor.created_at, pk=cursor.pk))
     if cursor.is_backward:
-        fetched = list(after.order_by("created_at", "id")[: size + 1])
         return OrderPage(
             rows=order_rows(fetched[:size][::-1]),
             has_next=True,
             has_previous=len(fetched) > size,
         )
-    fetched = list(after.order_by(*NEWEST_FIRST)[: size + 1])
     return OrderPage(
         rows=order_rows(fetched[:size]), has_next=len(fetched) > size, has_previous=True
     )
@@ -398,8 +460,7 @@ def fetch_order_page(user_id: int, *, cursor: Cursor | None, number: int, size: 
 
 def fetch_order(user_id: int, pk: int) -> OrderRow | None:
     """One of the customer's orders with its lines (one query), or None."""
-    orders = order_shape().filter(customer_orders(user_id), pk=pk)[:1]
-    rows = order_rows(list(orders))
+    rows = order_rows(list(one_order().run(user_id=user_id, pk=pk)))
     return rows[0] if rows else None
 
 
