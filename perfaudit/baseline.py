@@ -3,8 +3,8 @@
 A baseline holds, per scenario and scale, the optimized twin's view query count and its
 findings, plus whether the twins' responses were equal. It is keyed by scale, never by
 database: the optimized views issue the same queries on SQLite and PostgreSQL, so one file
-gates both. Findings are stored as vendor-neutral keys ("n_plus_one shop.Product.category"),
-not as SQL fingerprints, which differ between backends.
+gates both. Findings are stored as vendor-neutral kind-and-relation strings ("n_plus_one
+shop.Product.category"), not as SQL fingerprints, which differ between backends.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class BaselineEntry:
     """What the optimized twin of a scenario did at one scale."""
 
     view_query_count: int
-    findings: tuple[str, ...] = ()  # sorted finding keys
+    findings: tuple[str, ...] = ()  # sorted kind_and_relation() strings
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,21 @@ class Baseline:
     scenarios: Mapping[str, BaselineScenario]
 
 
-def finding_key(finding: Finding) -> str:
-    """A finding named by kind and relation, the same on every database backend."""
+def kind_and_relation(finding: Finding) -> str:
+    """``n_plus_one shop.Product.category``: kind and relation, the same on every backend.
+
+    Deliberately coarser than :func:`perfaudit.wording.finding_key` (which tells findings
+    apart by SQL fingerprint and call site): the fingerprint differs between SQLite and
+    PostgreSQL, and one committed file gates both. Two findings on the same relation from two
+    call sites are therefore one baseline entry.
+    """
     where = ".".join(p for p in (finding.model or finding.table, finding.field) if p)
     return f"{finding.kind} {where or '?'}"
 
 
-def finding_keys(findings: Iterable[Finding]) -> tuple[str, ...]:
-    return tuple(sorted({finding_key(f) for f in findings}))
+def kinds_and_relations(findings: Iterable[Finding]) -> tuple[str, ...]:
+    """The baseline's ``findings`` list: distinct :func:`kind_and_relation` strings, sorted."""
+    return tuple(sorted({kind_and_relation(f) for f in findings}))
 
 
 def load_baseline(path: Path) -> Baseline:

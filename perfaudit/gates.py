@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfaudit.baseline import Baseline, BaselineEntry, BaselineScenario, finding_keys
+from perfaudit.baseline import Baseline, BaselineEntry, BaselineScenario, kinds_and_relations
 from perfaudit.bench import BenchResult, ScenarioRun
 
 
@@ -118,7 +118,7 @@ def compare_with_baseline(run: ScenarioRun, entry: BaselineScenario) -> tuple[li
             regressions.append(f"{count} queries at scale {scale}, baseline {old.view_query_count}")
         elif count < old.view_query_count:
             improvements.append(f"{old.view_query_count} -> {count} queries at scale {scale}")
-        keys = finding_keys(scale_run.optimized.audit.findings)
+        keys = kinds_and_relations(scale_run.optimized.audit.findings)
         regressions.extend(
             f"new finding at scale {scale}: {k}" for k in keys if k not in old.findings
         )
@@ -145,7 +145,7 @@ def ratchet_baseline(old: Baseline | None, result: BenchResult) -> Baseline:
         scales = dict(previous.scales) if previous is not None else {}
         for scale_run in run.scales:
             audit = scale_run.optimized.audit
-            new = BaselineEntry(audit.view_query_count, finding_keys(audit.findings))
+            new = BaselineEntry(audit.view_query_count, kinds_and_relations(audit.findings))
             kept = scales.get(scale_run.scale)
             if kept is not None:
                 is_subset = set(new.findings) <= set(kept.findings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,16 @@ from perfaudit.baseline import (
     BaselineScenario,
     baseline_dict,
     check_coverage,
+    kind_and_relation,
+    kinds_and_relations,
     load_baseline,
     parse_baseline,
     write_baseline,
 )
 from perfaudit.errors import ConfigError
 from perfaudit.gates import evaluate_gates, ratchet_baseline
+from perfaudit.records import CallSite
+from perfaudit.wording import finding_key
 from tests.bench_helpers import bench_result, good_run, n_plus_one, scenario_run, twin
 
 
@@ -127,6 +132,21 @@ def test_a_new_finding_is_a_regression_and_a_gone_one_an_improvement() -> None:
     assert gates.improvement_lines == (
         "product_list: finding gone at scale 100: duplicate shop_tag",
     )
+
+
+def test_the_baseline_knows_a_finding_by_kind_and_relation_only() -> None:
+    here = replace(n_plus_one(), callsite=CallSite("shop/views.py", 12, "product_list"))
+    there = replace(
+        here,
+        fingerprint='select * from "shop_category" where "id" = %s',  # PostgreSQL's quoting
+        callsite=CallSite("shop/serializers.py", 40, "product_card"),
+    )
+    # Reports and diffs tell the two apart; the baseline, shared by both backends, does not.
+    assert finding_key(here) != finding_key(there)
+    assert kind_and_relation(here) == kind_and_relation(there) == "n_plus_one shop.Product.category"
+    assert kinds_and_relations((there, here)) == ("n_plus_one shop.Product.category",)
+    duplicate = replace(here, kind="duplicate", model=None, field=None, table="shop_tag")
+    assert kind_and_relation(duplicate) == "duplicate shop_tag"
 
 
 def test_lost_equality_is_a_regression_against_the_baseline() -> None:
