@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfaudit.config import ScanConfig, ScanOptions, Scenario, load_scan_config
+from perfaudit.config import ScanConfig, ScanOptions, Scenario, load_scan_config, parse_scales
 from perfaudit.errors import ConfigError
 
 DEFAULT_ROUNDS = 5
@@ -66,7 +66,7 @@ def load_bench_config(
             "(NAME METHOD PATH [naive=PATH] [user=USERNAME] [max_queries=N], one a line)."
         )
     scenarios = select_scenarios(project.scenarios, options.scenarios)
-    scales = parse_scales(options.scales) if options.scales is not None else project.scales
+    scales = project.scales if options.scales is None else parse_scales(options.scales, "--scales")
     rounds = DEFAULT_ROUNDS if options.rounds is None else options.rounds
     if rounds < 1:
         raise ConfigError(f"--rounds: must be at least 1, got {rounds}.")
@@ -97,16 +97,3 @@ def select_scenarios(
                 f"--scenario: unknown scenario {name!r}; configured: {', '.join(sorted(known))}."
             )
     return tuple(s for s in configured if not names or s.name in names)
-
-
-def parse_scales(text: str) -> tuple[int, ...]:
-    """``"10,100,1000"`` into distinct positive sizes, in increasing order."""
-    words = [w for w in text.replace(",", " ").split() if w]
-    if not words or not all(w.isdigit() and int(w) > 0 for w in words):
-        raise ConfigError(
-            f"--scales: expected positive integers separated by commas, got {text!r}."
-        )
-    scales = sorted({int(w) for w in words})
-    if len(scales) != len(words):
-        raise ConfigError(f"--scales: {text!r} names a size twice.")
-    return tuple(scales)

@@ -195,6 +195,37 @@ def parse_fail_on(text: str, key: str = "--fail-on") -> tuple[str, ...]:
     return kinds
 
 
+def parse_scales(value: object, key: str) -> tuple[int, ...]:
+    """Data sizes, from the ``--scales`` flag or the file's ``scales``: distinct, increasing.
+
+    ``"10,100,1000"`` (commas or spaces; setup.cfg may spread it over lines) or, from
+    pyproject.toml, a list such as ``[10, 100, 1000]``. The sizes are sorted whatever order
+    they are written in: the report's growth fit and its columns read them smallest first. A
+    size given twice is an error, not silently merged, as it is most likely a typo for another
+    size. ``key`` names the source in the one-line error (``--scales`` or
+    ``setup.cfg [perfaudit]: scales``).
+    """
+    if isinstance(value, list):
+        items: list[object] = list(value)
+    else:
+        items = [*str(value).replace(",", " ").split()]
+    if not items:
+        raise ConfigError(
+            f"{key}: no size given; expected positive integers separated by commas, "
+            "such as 10,100,1000."
+        )
+    sizes: list[int] = []
+    for item in items:
+        word = str(item) if isinstance(item, int) and not isinstance(item, bool) else item
+        # ASCII digits only: str.isdigit() also accepts "²", which int() then rejects.
+        if not isinstance(word, str) or not re.fullmatch(r"[0-9]+", word) or int(word) < 1:
+            raise ConfigError(f"{key}: {item!r} is not a positive integer (got {value!r}).")
+        if int(word) in sizes:
+            raise ConfigError(f"{key}: {value!r} names the size {int(word)} twice.")
+        sizes.append(int(word))
+    return tuple(sorted(sizes))
+
+
 def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
     """``NAME METHOD PATH [naive=PATH] [user=USERNAME] [max_queries=N]`` into a Scenario."""
     words = line.split()
@@ -290,12 +321,7 @@ class _FileValues:
 
     def scales(self) -> tuple[int, ...]:
         value = self.raw.get("scales")
-        if value is None:
-            return DEFAULT_SCALES
-        items = value if isinstance(value, list) else str(value).replace(",", " ").split()
-        if not items or not all(str(i).isdigit() and int(i) > 0 for i in items):
-            raise self.error("scales", "positive integers separated by commas")
-        return tuple(int(i) for i in items)
+        return DEFAULT_SCALES if value is None else parse_scales(value, f"{self.source}: scales")
 
     def fail_on(self) -> tuple[str, ...]:
         words = self.words("fail_on")

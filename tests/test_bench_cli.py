@@ -39,9 +39,8 @@ def invoke(*args: str, cwd: Path = REPO):
     [
         (["--scenario", "nope"], "--scenario: unknown scenario 'nope'; configured: dashboard, "
                                  "order_detail, order_list, product_detail, product_list."),
-        (["--scales", "10,x"], "--scales: expected positive integers separated by commas, got "
-                               "'10,x'."),
-        (["--scales", "10,10"], "--scales: '10,10' names a size twice."),
+        (["--scales", "10,x"], "--scales: 'x' is not a positive integer (got '10,x')."),
+        (["--scales", "10,10"], "--scales: '10,10' names the size 10 twice."),
         (["--rounds", "0"], "--rounds: must be at least 1, got 0."),
         (["--max-queries", "-1"], "--max-queries: must be 0 or more, got -1."),
         (["--update-baseline"], "--update-baseline needs --baseline FILE to know which file "

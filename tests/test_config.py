@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from perfaudit.bench_config import BenchOptions, load_bench_config
 from perfaudit.config import ScanOptions, Scenario, load_scan_config, parse_scenario
 from perfaudit.errors import ConfigError
 
@@ -113,8 +114,7 @@ def test_setup_cfg_comment_lines_inside_scenarios_are_skipped(tmp_path: Path) ->
         ("[perfaudit]\nscan_scale = 0\n", "scan_scale: must be a positive integer, got 0."),
         (
             "[perfaudit]\nscales = 10,x\n",
-            "setup.cfg [perfaudit]: scales: "
-            "expected positive integers separated by commas, got '10,x'.",
+            "setup.cfg [perfaudit]: scales: 'x' is not a positive integer (got '10,x').",
         ),
         ("[perfaudit]\nsetup = seed.run\n", "setup: expected MODULE:FUNCTION, got 'seed.run'."),
         (
@@ -239,3 +239,102 @@ def test_bad_flags(tmp_path: Path, flags: dict[str, object], message: str) -> No
 
 def test_parse_scenario_upper_cases_the_method() -> None:
     assert parse_scenario("x get /a/ naive=/n/a/") == Scenario("x", "GET", "/a/", "/n/a/")
+
+
+# `scales` from the three places it can come from, parsed by one function: each source loads
+# the value into a project that declares one scenario (bench refuses a project without any).
+SETUP_CFG = "setup.cfg [perfaudit]"
+
+
+def scales_from_flag(root: Path, value: str) -> tuple[int, ...]:
+    write(root, "setup.cfg", "[perfaudit]\nscenarios = home GET /\n")
+    return load_bench_config(root, BenchOptions(scales=value), {}).scales
+
+
+def scales_from_setup_cfg(root: Path, value: str) -> tuple[int, ...]:
+    write(root, "setup.cfg", f"[perfaudit]\nscenarios = home GET /\nscales = {value}\n")
+    return load_bench_config(root, BenchOptions(), {}).scales
+
+
+def scales_from_pyproject(root: Path, value: str) -> tuple[int, ...]:
+    text = f'[tool.perfaudit]\nscenarios = ["home GET /"]\nscales = {value}\n'
+    write(root, "pyproject.toml", text)
+    return load_bench_config(root, BenchOptions(), {}).scales
+
+
+TEXT_SOURCES = {"--scales": scales_from_flag, f"{SETUP_CFG}: scales": scales_from_setup_cfg}
+
+
+@pytest.mark.parametrize("key", TEXT_SOURCES)
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("10,100,1000", (10, 100, 1000)), ("1000, 10,100", (10, 100, 1000)), ("5 50", (5, 50))],
+    ids=["sorted", "unsorted", "spaces"],
+)
+def test_scales_are_sorted_from_the_flag_and_setup_cfg(
+    tmp_path: Path, key: str, value: str, expected: tuple[int, ...]
+) -> None:
+    assert TEXT_SOURCES[key](tmp_path, value) == expected
+
+
+def test_scales_are_sorted_from_pyproject(tmp_path: Path) -> None:
+    assert scales_from_pyproject(tmp_path, "[1000, 10, 100]") == (10, 100, 1000)
+    assert scales_from_pyproject(tmp_path, '["50", "5"]') == (5, 50)
+    assert scales_from_pyproject(tmp_path, "7") == (7,)
+
+
+@pytest.mark.parametrize("key", TEXT_SOURCES)
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("10,100,10", "'10,100,10' names the size 10 twice."),
+        ("10,010", "'10,010' names the size 10 twice."),
+        ("0,10", "'0' is not a positive integer (got '0,10')."),
+        ("10,-5", "'-5' is not a positive integer (got '10,-5')."),
+        ("10,x", "'x' is not a positive integer (got '10,x')."),
+        ("2.5", "'2.5' is not a positive integer (got '2.5')."),
+        ("10,²", "'²' is not a positive integer (got '10,²')."),
+        ("", "no size given; expected positive integers separated by commas, such as "
+             "10,100,1000."),
+        (" , ", "no size given; expected positive integers separated by commas, such as "
+                "10,100,1000."),
+    ],
+    ids=["repeat", "repeat-written-differently", "zero", "negative", "word", "fraction",
+         "superscript", "empty", "only-commas"],
+)  # fmt: skip
+def test_bad_scales_from_the_flag_or_setup_cfg_are_one_line_naming_the_source(
+    tmp_path: Path, key: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        TEXT_SOURCES[key](tmp_path, value)
+    assert str(caught.value) == f"{key}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("[10, 100, 10]", "[10, 100, 10] names the size 10 twice."),
+        ("[0, 10]", "0 is not a positive integer (got [0, 10])."),
+        ("[10, -5]", "-5 is not a positive integer (got [10, -5])."),
+        ('[10, "x"]', "'x' is not a positive integer (got [10, 'x'])."),
+        ("[2.5]", "2.5 is not a positive integer (got [2.5])."),
+        ("[true]", "True is not a positive integer (got [True])."),
+        ('["10,100"]', "'10,100' is not a positive integer (got ['10,100'])."),
+        ("[]", "no size given; expected positive integers separated by commas, such as "
+               "10,100,1000."),
+    ],
+    ids=["repeat", "zero", "negative", "word", "fraction", "boolean", "commas-in-one-item",
+         "empty"],
+)  # fmt: skip
+def test_bad_scales_from_pyproject_are_one_line_naming_the_source(
+    tmp_path: Path, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        scales_from_pyproject(tmp_path, value)
+    assert str(caught.value) == f"{PYPROJECT}: scales: {message}"
+
+
+def test_a_bad_multi_line_setup_cfg_value_is_still_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        scales_from_setup_cfg(tmp_path, "\n    10\n    10")
+    assert str(caught.value) == f"{SETUP_CFG}: scales: '\\n10\\n10' names the size 10 twice."
