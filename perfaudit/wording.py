@@ -121,5 +121,13 @@ def plural(count: int, word: str) -> str:
 
 
 def pretty_sql(sql: str) -> str:
-    """SQL laid out one clause a line, keywords upper-cased, for a human to read."""
-    return str(sqlparse.format(sql.strip(), reindent=True, keyword_case="upper")).strip()
+    """SQL laid out one clause a line, keywords upper-cased, for a human to read.
+
+    The terminal, Markdown and HTML all use this one layout. A column list wraps once it
+    passes 72 characters rather than taking a line per column: Django selects every column of
+    a model, and a ten-column ``shop_product`` SELECT takes 4 lines this way instead of 10
+    before its FROM and WHERE, the part a finding is about.
+    """
+    return str(
+        sqlparse.format(sql.strip(), reindent=True, keyword_case="upper", wrap_after=72)
+    ).strip()

@@ -6,7 +6,8 @@ import io
 
 from rich.console import Console
 
-from perfaudit.console import pretty_sql, render_scan
+from perfaudit.console import render_scan
+from perfaudit.wording import pretty_sql
 
 FINDING = {
     "kind": "n_plus_one",
@@ -81,3 +82,32 @@ def test_pretty_sql_upper_cases_keywords_and_breaks_clauses() -> None:
     assert pretty_sql('select "t"."a" from "t" where "t"."b" in (?) order by "t"."a" asc') == (
         'SELECT "t"."a"\nFROM "t"\nWHERE "t"."b" IN (?)\nORDER BY "t"."a" ASC'
     )
+
+
+def test_the_terminal_lays_out_sql_as_the_markdown_and_html_reports_do() -> None:
+    names = ("id", "name", "title", "body", "created", "updated", "author")
+    columns = ", ".join(f'"a"."{c}"' for c in names)
+    fingerprint = f'select {columns} from "a" where "a"."id" = ? limit ?'
+    finding = {**FINDING, "fingerprint": fingerprint}
+    report = {**REPORT, "requests": [{**REPORT["requests"][0], "findings": [finding]}]}
+    layout = pretty_sql(fingerprint).splitlines()
+    assert len(layout) == 5  # the column list wraps once, after 72 characters
+    lines = render(report).splitlines()
+    start = lines.index("       " + layout[0])
+    assert lines[start : start + len(layout)] == ["       " + line for line in layout]
+
+
+def test_best_effort_is_the_findings_flag_not_part_of_the_kind_label() -> None:
+    eager = {**FINDING, "kind": "unused_eager_load", "count": 1, "is_best_effort": True}
+    summary = {**REPORT["summary"], "findings": {"n_plus_one": 0, "unused_eager_load": 1}}
+    report = {
+        **REPORT,
+        "requests": [{**REPORT["requests"][0], "findings": [eager]}],
+        "summary": {**summary, "errors": 0},
+    }
+    text = render(report)
+    assert "unused eager load (best effort) x1  sample.Book.author" in text
+    assert text.endswith("2 requests, 10 queries: 0 N+1, 1 unused eager load.\n")
+    exact = {**eager, "is_best_effort": False}
+    report["requests"] = [{**REPORT["requests"][0], "findings": [exact]}]
+    assert "unused eager load x1  sample.Book.author" in render(report)

@@ -49,3 +49,29 @@ def test_library_code_never_prints_or_exits(path: Path) -> None:
                 assert func.id != "print", f"{name}:{node.lineno} prints"
             if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
                 assert (func.value.id, func.attr) != ("sys", "exit"), f"{name}:{node.lineno} exits"
+
+
+def defined_names(tree: ast.Module) -> set[str]:
+    """The functions, classes and constants a module defines at its top level."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_the_shared_wording_is_defined_once(path: Path) -> None:
+    """perfaudit.wording's names (labels, SQL layout, finding identity) live there alone: a
+    second pretty_sql or KIND_LABELS lets the terminal and the reports drift apart, and a
+    second finding_key that means something else misleads its callers."""
+    wording = PACKAGE / "wording.py"
+    if path == wording:
+        return
+    shared = {n for n in defined_names(ast.parse(wording.read_text())) if not n.startswith("_")}
+    again = defined_names(ast.parse(path.read_text(encoding="utf-8"))) & shared
+    assert not again, f"{module_name(path)} defines {sorted(again)} again; use perfaudit.wording"

@@ -171,8 +171,8 @@ def test_findings_show_pretty_printed_sql_and_the_fix() -> None:
     assert first.find_all("h3")[0].text == "N+1 on shop.Product.category (20 queries)"
     sql = first.find_all("pre")[0].find_all("code")[0].text
     assert sql.splitlines()[:2] == [
-        'SELECT "shop_category"."id",',
-        '       "shop_category"."name",',
+        'SELECT "shop_category"."id", "shop_category"."name", "shop_category"."slug"',
+        'FROM "shop_category"',
     ]
     assert "<dt>Fix</dt><dd><code>select_related(&#x27;category&#x27;)</code></dd>" in html
     # Comparison operators in SQL are escaped, not parsed as tags.

@@ -13,20 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import sqlparse
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from perfaudit.wording import kind_label
-
-KIND_LABELS = {
-    "n_plus_one": "N+1",
-    "duplicate": "duplicate",
-    "unused_eager_load": "unused eager load (best effort)",
-}
+from perfaudit.wording import kind_label, pretty_sql
 
 
 def scan_table(report: dict[str, Any]) -> Table:
@@ -64,11 +57,6 @@ def request_label(request: dict[str, Any]) -> Text:
     return Text.assemble(request["name"], (f"\n{target}", "dim"))
 
 
-def pretty_sql(sql: str) -> str:
-    """An SQL shape laid out on several lines with upper-case keywords."""
-    return str(sqlparse.format(sql, reindent=True, keyword_case="upper", wrap_after=72)).strip()
-
-
 def describe_callsite(callsite: dict[str, Any] | None) -> str:
     if callsite is None:
         return "unknown call site"
@@ -82,8 +70,11 @@ def describe_callsite(callsite: dict[str, Any] | None) -> str:
 def finding_block(finding: dict[str, Any]) -> Group:
     """One finding: kind and count, relation, call site, fix, SQL shape."""
     relation = ".".join(p for p in (finding["model"], finding["field"]) if p) or finding["table"]
+    # The kind's label is the reports' (wording.kind_label); "best effort" is the finding's
+    # flag, as the Markdown and HTML reports show it, not part of the kind's name.
+    best_effort = " (best effort)" if finding.get("is_best_effort") else ""
     title = Text.assemble(
-        (f"{KIND_LABELS.get(finding['kind'], finding['kind'])} x{finding['count']}", "bold yellow"),
+        (f"{kind_label(finding['kind'])}{best_effort} x{finding['count']}", "bold yellow"),
         f"  {relation or 'no relation'}",
     )
     lines: list[RenderableType] = [
