@@ -150,10 +150,9 @@ def test_shopdemo_optimized_views_read_every_eager_load(shop, client_as) -> None
         with track_eager_loads(REPO) as tracker:
             assert client.get(path).status_code == 200
         loads.extend(tracker.eager_loads())
+    # Tags and order lines come as JSON arrays from subqueries: no eager load of their own.
     assert sorted(set(verdicts(tuple(loads)))) == [
-        ("shop.OrderItem", "product", "select_related", True, ""),
         ("shop.Product", "category", "select_related", True, ""),
-        ("shop.Product", "tags", "prefetch_related", True, ""),
         ("shop.Review", "author__user", "select_related", True, ""),
     ]
     assert {load.callsite.file for load in loads if load.callsite} == {"shopdemo/shop/queries.py"}

@@ -101,7 +101,7 @@ def test_fixture_marker_and_report(inner: pytest.Pytester) -> None:
         "test_optimized_has_no_n_plus_one",
     ]  # fmt: skip
     assert tests["test_fixture_setup_is_not_counted"]["query_count"] == 0
-    assert tests["test_budget_kept"]["query_count"] == 3
+    assert tests["test_budget_kept"]["query_count"] == 1
     assert tests["test_budget_kept"]["findings"] == []
     assert tests["test_marker_exceeded"]["max_queries"] == 3
     kinds = {f["kind"] for f in tests["test_n_plus_one_found"]["findings"]}
