@@ -91,6 +91,7 @@ class BenchResult:
     scales: tuple[int, ...]
     rounds: int
     scenarios: tuple[ScenarioRun, ...]
+    caches: str = "private"  # "off" under --no-cache
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def run_bench(
     vendor = settings = ""
     for scale in config.scales:
         with (
-            private_caches(),  # a fresh, private cache per scale: no stale bodies
+            # A fresh, private cache per scale (no stale bodies), or none at all.
+            no_caches() if config.no_cache else private_caches(),
             test_databases(setup=project.setup, fixtures=project.fixtures, scale=scale) as booted,
         ):
             vendor, settings = booted.vendor, booted.settings
@@ -148,6 +150,7 @@ def run_bench(
         scales=config.scales,
         rounds=config.rounds,
         scenarios=scenarios,
+        caches="off" if config.no_cache else "private",
     )
 
 
@@ -238,6 +241,22 @@ def private_caches() -> Iterator[None]:
             else:
                 config["KEY_PREFIX"] = prefix
             _forget_cache(alias)
+
+
+@contextmanager
+def no_caches() -> Iterator[None]:
+    """Replace every configured cache with Django's DummyCache for the block (``--no-cache``).
+
+    With the project's caches the optimized twin's timed rounds are mostly cache hits, which
+    says how fast the cache is; without them every round renders, which says how fast the
+    view is. The first, audited request renders in both modes, so query counts do not change.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    with override_settings(CACHES={alias: dict(dummy) for alias in settings.CACHES}):
+        yield
 
 
 def _forget_cache(alias: str) -> None:

@@ -35,6 +35,7 @@ class BenchOptions:
     baseline: str | None = None
     update_baseline: bool = False
     json_path: str | None = None
+    no_cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ class BenchConfig:
     baseline: Path | None = None
     update_baseline: bool = False
     json_path: str | None = None
+    # Every cache replaced by Django's DummyCache: times the views' work, not cache hits.
+    no_cache: bool = False
 
 
 def load_bench_config(
@@ -83,6 +86,7 @@ def load_bench_config(
         baseline=None if options.baseline is None else Path(options.baseline),
         update_baseline=options.update_baseline,
         json_path=options.json_path,
+        no_cache=options.no_cache,
     )
 
 

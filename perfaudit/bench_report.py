@@ -27,6 +27,7 @@ def bench_report(result: BenchResult, gates: GateReport) -> dict[str, Any]:
         "settings": result.settings,
         "scales": list(result.scales),
         "rounds": result.rounds,
+        "caches": result.caches,
         "scenarios": scenarios,
         "gates": {
             "max_queries": gates.max_queries,

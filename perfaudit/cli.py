@@ -132,6 +132,11 @@ def run_scan_command(
 @click.option("--baseline", metavar="FILE", help="Fail on regressions against FILE.")
 @click.option("--update-baseline", is_flag=True, help="Ratchet FILE down to this run.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the bench-v1 JSON report.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Replace every cache with Django's DummyCache: time the views, not cache hits.",
+)
 @ci_options
 def bench(github: bool, junit: str | None, **flags: Any) -> None:
     """Compare naive and optimized views side by side, across data sizes, and gate on it.

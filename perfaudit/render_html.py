@@ -217,7 +217,8 @@ def bench_body(report: BenchReport) -> str:
     parts = [
         f'<p class="verdict {verdict_class}">{plural(len(report.scenarios), "scenario")}, '
         f"{failed} failed</p>",
-        f'<p class="muted">Scales {escape(scales)} · {plural(report.rounds, "round")} each</p>',
+        f'<p class="muted">Scales {escape(scales)} · {plural(report.rounds, "round")} each'
+        f"{report.caches_note}</p>",
         '<section id="summary"><h2>Summary</h2>',
         html_table(header, rows, {1, 2}),
     ]

@@ -177,7 +177,11 @@ def render_bench(report: BenchReport) -> list[str]:
     title += f"{report.failed_count} failed"
     blocks = [
         title,
-        environment_line(report.environment, f"scales {scales}", plural(report.rounds, "round")),
+        environment_line(
+            report.environment,
+            f"scales {scales}",
+            plural(report.rounds, "round") + report.caches_note,
+        ),
         table(header, "lllrcl", rows),
     ]
     if report.failure_lines:

@@ -141,6 +141,12 @@ class BenchReport:
     scenarios: tuple[ScenarioResult, ...]
     gate_failures: tuple[str, ...]
     gate_improvements: tuple[str, ...]
+    caches: str = "private"  # "off": timed with every cache replaced by a DummyCache
+
+    @property
+    def caches_note(self) -> str:
+        """What report headers add after the rounds: nothing, or that caches were off."""
+        return ", caches off" if self.caches == "off" else ""
 
     @property
     def failed_count(self) -> int:
@@ -322,4 +328,5 @@ def _bench(root: JsonObject) -> BenchReport:
         scenarios=tuple(scenarios),
         gate_failures=gates.texts("failures") if gates else (),
         gate_improvements=gates.texts("improvements") if gates else (),
+        caches=root.opt_text("caches") or "private",
     )

@@ -111,6 +111,7 @@ def test_shopdemo_passes_its_budget_and_baseline(tmp_path: Path) -> None:
     assert "5 scenarios at scales 10, 100 against max 3 queries, baseline" in run.stdout
     report = json.loads(report_path.read_text())
     assert report["schema"] == "perfaudit/bench-v1"
+    assert report["caches"] == "private"
     assert report["summary"] == {"scenarios": 5, "failed": 0, "responses_equal": True}
     assert report["gates"]["failures"] == report["gates"]["improvements"] == []
     for scenario in report["scenarios"]:
@@ -230,3 +231,21 @@ def test_scenarios_without_a_naive_twin_get_budgets_only(tmp_path: Path) -> None
     )
     assert clean["results"][0]["naive"] is None
     assert clean["results"][0]["optimized"]["view_query_count"] == 2
+
+
+def test_no_cache_times_every_round_without_the_caches(tmp_path: Path) -> None:
+    report_path = tmp_path / "bench.json"
+    run = run_bench(
+        "--scenario", "product_list", "--scenario", "order_list", "--scales", "10",
+        "--rounds", "2", "--no-cache", "--json", str(report_path),
+    )  # fmt: skip
+    assert (run.returncode, run.stderr) == (0, "")
+    assert "perfaudit bench: shopdemo.settings on sqlite, 2 rounds, caches off" in run.stdout
+    report = json.loads(report_path.read_text())
+    assert report["caches"] == "off"
+    # The audited first request renders in both modes: the counts are the cached run's.
+    for scenario in report["scenarios"]:
+        [result] = scenario["results"]
+        counts = (result["naive"]["view_query_count"], result["optimized"]["view_query_count"])
+        assert counts == EXPECTED[scenario["name"]][10]
+        assert result["optimized"]["timing"]["rounds"] == 2

@@ -26,7 +26,7 @@ def bench_table(report: dict[str, Any]) -> Table:
     """One row per scenario and scale: naive -> optimized view queries and median times."""
     table = Table(
         title=f"perfaudit bench: {report['settings']} on {report['database']['vendor']}, "
-        f"{report['rounds']} rounds"
+        f"{report['rounds']} rounds{', caches off' if report.get('caches') == 'off' else ''}"
     )
     table.add_column("scenario", no_wrap=True)
     for name in ("scale", "queries", "median ms", "q ratio", "t ratio"):

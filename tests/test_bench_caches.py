@@ -1,0 +1,35 @@
+"""bench's cache handling: a private prefix per run, or no cache at all under --no-cache."""
+
+from __future__ import annotations
+
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
+
+from perfaudit.bench import no_caches
+from perfaudit.render_html import render_html
+from perfaudit.render_markdown import render_markdown
+from perfaudit.report_data import load_report
+from tests.report_fixtures import fixture_document
+
+
+def test_no_caches_replaces_every_cache_for_the_block_only() -> None:
+    backend = type(caches["default"])
+    assert backend is not DummyCache
+    with no_caches():
+        assert isinstance(caches["default"], DummyCache)
+        caches["default"].set("key", b"body")
+        assert caches["default"].get("key") is None  # nothing is ever stored
+    assert type(caches["default"]) is backend
+
+
+def test_reports_say_when_caches_were_off(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    document = fixture_document("bench")
+    for caches_mode, expected in (("off", True), ("private", False)):
+        document["caches"] = caches_mode
+        path = tmp_path / f"{caches_mode}.json"
+        path.write_text(json.dumps(document))
+        report = load_report(path)
+        assert ("caches off" in render_markdown(report)) is expected
+        assert ("caches off" in render_html(report)) is expected
