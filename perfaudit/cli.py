@@ -58,6 +58,19 @@ def ci_options(command: Callable[..., None]) -> Callable[..., None]:
     )(command)
 
 
+def format_options(command: Callable[..., None]) -> Callable[..., None]:
+    """``--format table|markdown|html`` and ``-o OUT``, shared by scan and report."""
+    command = click.option("-o", "--output", metavar="OUT", help="Write to OUT ('-': stdout).")(
+        command
+    )
+    return click.option(
+        "--format",
+        "format_name",
+        type=click.Choice(["table", "markdown", "html"]),
+        help="table, markdown or html [table, or what -o's suffix names].",
+    )(command)
+
+
 @cli.command()
 @click.option("--settings", metavar="MOD", help="Django settings module of the project to scan.")
 @click.option("--pythonpath", metavar="DIR", multiple=True, help="Put DIR first on sys.path.")
@@ -76,13 +89,19 @@ def ci_options(command: Callable[..., None]) -> Callable[..., None]:
     default=None,
     help="Also report unused select_related/prefetch_related (best effort, slower).",
 )
+@format_options
 @ci_options
-def scan(github: bool, junit: str | None, **flags: Any) -> None:
+def scan(
+    github: bool, junit: str | None, format_name: str | None, output: str | None, **flags: Any
+) -> None:
     """Replay views on a test database and report N+1 and duplicate queries.
 
     Creates a throwaway test database (the configured one is never touched), seeds it with
     --setup/--fixture, replays --url paths, else the [perfaudit] scenarios, else every
     parameterless GET route, and reports each finding with its relation, line and fix.
+
+    The JSON report is always written. --format markdown prints Markdown instead of the
+    tables (progress and status lines go to stderr); --format html writes reports/scan.html.
 
     \b
     Exit codes: 0 done, 1 a --fail-on finding, 2 bad usage or configuration,
@@ -91,18 +110,32 @@ def scan(github: bool, junit: str | None, **flags: Any) -> None:
     from rich.console import Console
 
     from perfaudit.config import ScanOptions, load_scan_config
+    from perfaudit.report_command import choose_format, default_report_path
 
     def run() -> int:
         config = load_scan_config(Path.cwd(), ScanOptions(**flags), os.environ)
-        return run_scan_command(config, Console(highlight=False), github=github, junit=junit)
+        fmt = choose_format(format_name, output)
+        # Markdown or HTML bound for stdout: keep stdout for the document alone.
+        console = Console(highlight=False, stderr=fmt != "table")
+        code = run_scan_command(config, console, github=github, junit=junit, tables=fmt == "table")
+        if fmt != "table":
+            json_path = config.json_path or str(default_report_path("scan", config.root))
+            write_rendered(json_path, fmt, output, console)
+        return code
 
     exit_with(run)
 
 
 def run_scan_command(
-    config: ScanConfig, console: Console, *, github: bool = False, junit: str | None = None
+    config: ScanConfig,
+    console: Console,
+    *,
+    github: bool = False,
+    junit: str | None = None,
+    tables: bool = True,
 ) -> int:
-    """Scan with a progress bar, print the results, write the report; return the exit code."""
+    """Scan with a progress bar, print the results (``tables``), write the report; return the
+    exit code."""
     from perfaudit.console import render_scan, replay_progress
     from perfaudit.report import scan_report, write_json
     from perfaudit.report_command import default_report_path, display_path
@@ -111,7 +144,8 @@ def run_scan_command(
     with replay_progress(console) as bar:
         result = run_scan(config, on_plan=bar.plan, on_request=bar.request)
     report = scan_report(result)
-    render_scan(report, console)
+    if tables:
+        render_scan(report, console)
     json_path = Path(config.json_path or default_report_path("scan", config.root))
     write_json(report, json_path)
     console.print(f"JSON report written to {display_path(json_path, config.root)}")
@@ -212,13 +246,7 @@ def emit_ci_outputs(document: dict[str, Any], *, github: bool, junit: str | None
 
 @cli.command("report")
 @click.argument("report_file", metavar="FILE.json")
-@click.option(
-    "--format",
-    "format_name",
-    type=click.Choice(["table", "markdown", "html"]),
-    help="table, markdown or html [table, or what -o's suffix names].",
-)
-@click.option("-o", "--output", metavar="OUT", help="Write to OUT ('-': stdout).")
+@format_options
 @ci_options
 def report_command(
     report_file: str, format_name: str | None, output: str | None, github: bool, junit: str | None
@@ -233,27 +261,44 @@ def report_command(
 def run_report_command(
     path: str, format_name: str | None, output: str | None, github: bool, junit: str | None
 ) -> int:
+    from perfaudit.report_command import choose_format, render_report_file
+
+    fmt = choose_format(format_name, output)
+    if fmt == "table":
+        document = render_report_file(path, fmt).document
+        print_report_table(document, output)
+    else:
+        document = write_rendered(path, fmt, output)
+    emit_ci_outputs(document, github=github, junit=junit)
+    return 0
+
+
+def write_rendered(
+    path: str, fmt: str, output: str | None, console: Console | None = None
+) -> dict[str, Any]:
+    """Render the JSON report at ``path`` as Markdown or HTML, to ``output`` (``-``: stdout;
+    default: stdout for Markdown, reports/NAME.html for HTML); return its document. The
+    "written to" line goes to ``console`` when given, else to stdout."""
     from perfaudit.report_command import (
-        choose_format,
         default_html_path,
         display_path,
         render_report_file,
         write_text,
     )
 
-    rendered = render_report_file(path, choose_format(format_name, output))
-    if rendered.format == "table":
-        print_report_table(rendered.document, output)
+    rendered = render_report_file(path, fmt)
+    target = output or (str(default_html_path(path)) if fmt == "html" else "-")
+    if target == "-":
+        click.echo(rendered.text, nl=False)
     else:
-        target = output or (str(default_html_path(path)) if rendered.format == "html" else "-")
-        if target == "-":
-            click.echo(rendered.text, nl=False)
+        written = write_text(rendered.text, target)
+        label = {"markdown": "Markdown", "html": "HTML"}[fmt]
+        line = f"{label} report written to {display_path(written)}"
+        if console is None:
+            click.echo(line)
         else:
-            written = write_text(rendered.text, target)
-            label = {"markdown": "Markdown", "html": "HTML"}[rendered.format]
-            click.echo(f"{label} report written to {display_path(written)}")
-    emit_ci_outputs(rendered.document, github=github, junit=junit)
-    return 0
+            console.print(line)
+    return rendered.document
 
 
 def print_report_table(document: dict[str, Any], output: str | None) -> None:

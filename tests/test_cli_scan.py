@@ -38,6 +38,11 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
             "choose from n_plus_one, duplicate, unused_eager_load.",
         ),
         (["scan", "--url", "api/"], "--url: 'api/' must be a path starting with '/'."),
+        (
+            ["scan", "--format", "pdf"],
+            "Invalid value for '--format': 'pdf' is not one of 'table', 'markdown', 'html'. "
+            "(see --help)",
+        ),
         (["scan", "--url", "/nope/"], "URL '/nope/' matches no route of the project's URLconf."),
         (
             ["scan", "--settings", "no_such_project.settings"],
@@ -45,7 +50,7 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
             "'no_such_project'); pass --settings MODULE or --pythonpath DIR.",
         ),
     ],
-    ids=["bad-flag", "bad-threshold", "bad-fail-on", "relative-url", "unknown-url",
+    ids=["bad-flag", "bad-threshold", "bad-fail-on", "relative-url", "bad-format", "unknown-url",
          "unknown-settings"],
 )  # fmt: skip
 def test_usage_errors_exit_2_with_one_line(in_repo: None, args: list[str], message: str) -> None:
@@ -69,7 +74,8 @@ def test_scan_help_lists_the_flags() -> None:
     result = invoke("scan", "--help")
     assert result.exit_code == 0
     for flag in ("--settings", "--pythonpath", "--setup", "--fixture", "--url", "--user",
-                 "--threshold", "--json", "--show-params", "--fail-on"):  # fmt: skip
+                 "--threshold", "--json", "--show-params", "--fail-on", "--format",
+                 "--output"):  # fmt: skip
         assert flag in result.stdout
 
 
@@ -125,3 +131,28 @@ def test_errors_after_boot_exit_with_one_line_and_drop_the_database(
     run = run_scan(*args, env={"SAMPLE_TEST_DB": str(tmp_path / "test.sqlite3")})
     assert (run.returncode, run.stdout, run.stderr) == (code, "", f"perfaudit: error: {message}\n")
     assert leftover_test_databases(run, tmp_path) == []
+
+
+def test_format_markdown_prints_the_document_alone_on_stdout(tmp_path: Path) -> None:
+    json_path = tmp_path / "scan.json"
+    run = run_scan(
+        "--format", "markdown", "--url", "/api/naive/products/", "--url", "/api/products/",
+        cwd=REPO, sqlite=True, json_path=json_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("### perfaudit scan: 3 findings in 2 requests\n")
+    assert "N+1 on shop.Product.reviews" in run.stdout
+    assert "JSON report written to" in run.stderr and "JSON report" not in run.stdout
+    assert run.report is not None and len(run.report["requests"]) == 2
+
+
+def test_output_suffix_picks_html_and_writes_the_file(tmp_path: Path) -> None:
+    page = tmp_path / "out" / "scan.html"
+    run = run_scan(
+        "-o", str(page), "--url", "/api/naive/orders/", "--user", "customer-1",
+        cwd=REPO, sqlite=True, json_path=tmp_path / "scan.json",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == ""
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "HTML report written to" in run.stderr
