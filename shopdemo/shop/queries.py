@@ -239,14 +239,13 @@ def window(
 def fetch_product_page(
     *, search: str, category_id: int | None, number: int, size: int
 ) -> ProductPage:
-    """One page of active products by (name, id), with the match count: the page and its tags.
+    """One page of active products by (name, id) with their tags and the match count: one query.
 
     The count rides on every row of the page as an uncorrelated scalar subquery, which
     PostgreSQL runs once (an InitPlan), rather than as a COUNT query of its own: one round trip
     and one SQL compilation fewer (0.15-0.4 ms and ~0.5 ms measured). The price is that the page
     query runs before the page number is known to exist, which is cheap: past the end OFFSET
-    skips index entries only (see :func:`window`) and returns no row, and an empty page is
-    also an empty tags prefetch, which Django does not send.
+    skips index entries only (see :func:`window`) and returns no row.
 
     Page numbers behave as Django's ``Paginator``: page 1 of nothing exists, past the last page
     does not. No row means exactly one of the two, since a page past the first is empty only
