@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Field, Model, QuerySet
-from django.db.models.query import RawQuerySet
 
 M = TypeVar("M", bound=Model)
 
@@ -131,10 +130,34 @@ class Prepared(Generic[M]):
         statement = self.statement(using)
         return statement.sql, self.fill(statement, values, using)
 
-    def run(self, using: str = DEFAULT_DB_ALIAS, **values: Any) -> RawQuerySet[M]:
-        """The rows for ``values``, as model instances with the queryset's annotations."""
+    def in_range(self, values: Mapping[str, Any], using: str) -> bool:
+        """Whether every integer value fits its column, as Django's lookups check.
+
+        Django turns ``pk=10**20`` into an empty result without asking the database (its
+        lookups raise ``EmptyResultSet``); passed on as a parameter, SQLite raises
+        ``OverflowError`` instead.
+        """
+        ranges = connections[using].ops.integer_field_ranges
+        for name, value in values.items():
+            field = getattr(self.fields[name], "target_field", self.fields[name])
+            bounds = ranges.get(field.get_internal_type())
+            if bounds is not None and isinstance(value, int):
+                low, high = bounds
+                if not low <= value <= high:
+                    return False
+        return True
+
+    def run(self, using: str | None = None, **values: Any) -> list[M]:
+        """The rows for ``values``, as model instances with the queryset's annotations.
+
+        ``using`` defaults to the database the routers pick for reading the model, as a
+        queryset's would.
+        """
+        using = using or router.db_for_read(self.model)
+        if not self.in_range(values, using):
+            return []
         sql, params = self.sql(using, **values)
-        return self.model._default_manager.db_manager(using).raw(sql, params)
+        return list(self.model._default_manager.db_manager(using).raw(sql, params))
 
 
 __all__ = ["Prepared", "Statement"]

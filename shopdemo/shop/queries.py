@@ -331,8 +331,9 @@ def order_row(order: Order) -> OrderRow:
     """An order of :func:`order_shape` with its decoded summary; lines in ``id`` order.
 
     Numbers are read with ``parse_float=Decimal``: PostgreSQL writes numerics exactly, SQLite
-    writes its REAL decimals with 15 significant digits, as Django's own SQLite converter
-    rounds them. An order without lines has no group, hence no summary.
+    writes its REAL decimals with 15 to 17 significant digits (by version), and Django's own
+    SQLite converter reads the same floats; both are rounded to cents. An order without lines
+    has no group, hence no summary.
     """
     encoded = annotation(order, "summary")
     units, total, rows = json.loads(encoded, parse_float=Decimal) if encoded else (0, 0, [])

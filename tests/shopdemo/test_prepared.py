@@ -87,3 +87,14 @@ def test_running_returns_the_rows_a_queryset_returns(shop) -> None:  # type: ign
     rows = list(queries.one_order().run(user_id=user_id, pk=order.pk))
     assert [row.pk for row in rows] == [order.pk]
     assert list(queries.one_order().run(user_id=user_id + 10_000, pk=order.pk)) == []
+
+
+def test_values_outside_the_columns_range_find_no_rows(shop, client_as) -> None:  # type: ignore[no-untyped-def]
+    # Django answers pk=10**20 with no rows without asking the database; so must a prepared
+    # statement (SQLite would raise OverflowError on the parameter: a 500).
+    assert queries.one_order().run(user_id=1, pk=10**20) == []
+    assert queries.first_order_page(20).run(user_id=-(10**20)) == []
+    client = client_as("customer-1")
+    for twin in ("", "naive/"):
+        response = client.get(f"/api/{twin}orders/99999999999999999999/")
+        assert response.status_code == 404, (twin, response.content)
