@@ -22,7 +22,7 @@ from perfaudit.boot import configure_django, test_databases
 from perfaudit.complexity import Growth, fit_growth
 from perfaudit.config import Scenario
 from perfaudit.equality import BodyComparison, compare_responses
-from perfaudit.errors import ProjectError
+from perfaudit.errors import ConfigError, ProjectError
 from perfaudit.records import RequestAudit
 from perfaudit.replay import RequestSpec, audit_request, client_for, plan_requests
 from perfaudit.report_data import Timing
@@ -254,6 +254,12 @@ def no_caches() -> Iterator[None]:
     from django.conf import settings
     from django.test import override_settings
 
+    if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cache":
+        # Sessions would vanish with the cache: logged-in scenarios would run anonymous.
+        raise ConfigError(
+            "--no-cache: SESSION_ENGINE keeps sessions in the cache only, so logged-in "
+            "scenarios would lose their session; use cached_db sessions or run with caches."
+        )
     dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     with override_settings(CACHES={alias: dict(dummy) for alias in settings.CACHES}):
         yield

@@ -101,7 +101,8 @@ def scan(
     parameterless GET route, and reports each finding with its relation, line and fix.
 
     The JSON report is always written. --format markdown prints Markdown instead of the
-    tables (progress and status lines go to stderr); --format html writes reports/scan.html.
+    tables, alone on stdout (progress, status lines and CI annotations go to stderr);
+    --format html writes reports/scan.html. -o OUT writes the chosen format to OUT.
 
     \b
     Exit codes: 0 done, 1 a --fail-on finding, 2 bad usage or configuration,
@@ -110,7 +111,7 @@ def scan(
     from rich.console import Console
 
     from perfaudit.config import ScanOptions, load_scan_config
-    from perfaudit.report_command import choose_format, default_report_path
+    from perfaudit.report_command import choose_format, default_report_path, render_report_file
 
     def run() -> int:
         config = load_scan_config(Path.cwd(), ScanOptions(**flags), os.environ)
@@ -118,9 +119,11 @@ def scan(
         # Markdown or HTML bound for stdout: keep stdout for the document alone.
         console = Console(highlight=False, stderr=fmt != "table")
         code = run_scan_command(config, console, github=github, junit=junit, tables=fmt == "table")
+        json_path = config.json_path or str(default_report_path("scan", config.root))
         if fmt != "table":
-            json_path = config.json_path or str(default_report_path("scan", config.root))
             write_rendered(json_path, fmt, output, console)
+        elif output:
+            print_report_table(render_report_file(json_path, fmt).document, output)
         return code
 
     exit_with(run)
@@ -149,7 +152,8 @@ def run_scan_command(
     json_path = Path(config.json_path or default_report_path("scan", config.root))
     write_json(report, json_path)
     console.print(f"JSON report written to {display_path(json_path, config.root)}")
-    emit_ci_outputs(report, github=github, junit=junit)
+    # Without the tables, stdout is kept for the Markdown or HTML document.
+    emit_ci_outputs(report, github=github, junit=junit, err=not tables)
     code = scan_exit_code(result, config.fail_on)
     if code:
         click.echo(f"perfaudit: {gate_message(result, config.fail_on)}", err=True)
@@ -232,16 +236,22 @@ def run_bench_cli(
     return outcome.exit_code
 
 
-def emit_ci_outputs(document: dict[str, Any], *, github: bool, junit: str | None) -> None:
-    """Print GitHub annotations and write JUnit XML for a report, as the flags ask."""
+def emit_ci_outputs(
+    document: dict[str, Any], *, github: bool, junit: str | None, err: bool = False
+) -> None:
+    """Print GitHub annotations and write JUnit XML for a report, as the flags ask.
+
+    ``err`` sends both to stderr, for when stdout carries a document (the Actions runner reads
+    workflow commands from either stream).
+    """
     from perfaudit.report_command import ci_outputs, display_path, wants_github
 
     annotations, written = ci_outputs(
         document, github=wants_github(github, os.environ), junit=junit
     )
-    click.echo(annotations, nl=False)
+    click.echo(annotations, nl=False, err=err)
     if written is not None:
-        click.echo(f"JUnit report written to {display_path(written)}")
+        click.echo(f"JUnit report written to {display_path(written)}", err=err)
 
 
 @cli.command("report")
@@ -269,7 +279,8 @@ def run_report_command(
         print_report_table(document, output)
     else:
         document = write_rendered(path, fmt, output)
-    emit_ci_outputs(document, github=github, junit=junit)
+    on_stdout = fmt != "table" and (output == "-" or (output is None and fmt == "markdown"))
+    emit_ci_outputs(document, github=github, junit=junit, err=on_stdout)
     return 0
 
 

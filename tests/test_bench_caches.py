@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 
 from perfaudit.bench import no_caches
+from perfaudit.errors import ConfigError
 from perfaudit.render_html import render_html
 from perfaudit.render_markdown import render_markdown
 from perfaudit.report_data import load_report
@@ -33,3 +35,13 @@ def test_reports_say_when_caches_were_off(tmp_path) -> None:  # type: ignore[no-
         report = load_report(path)
         assert ("caches off" in render_markdown(report)) is expected
         assert ("caches off" in render_html(report)) is expected
+
+
+def test_no_caches_refuses_sessions_that_live_in_the_cache_only(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    refused = "--no-cache: SESSION_ENGINE keeps sessions in the cache"
+    with pytest.raises(ConfigError, match=refused), no_caches():
+        pass
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    with no_caches():  # a cache miss falls back to the database: logins survive
+        assert isinstance(caches["default"], DummyCache)

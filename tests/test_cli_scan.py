@@ -137,13 +137,30 @@ def test_format_markdown_prints_the_document_alone_on_stdout(tmp_path: Path) -> 
     json_path = tmp_path / "scan.json"
     run = run_scan(
         "--format", "markdown", "--url", "/api/naive/products/", "--url", "/api/products/",
-        cwd=REPO, sqlite=True, json_path=json_path,
+        "--junit", str(tmp_path / "junit.xml"),
+        cwd=REPO, sqlite=True, json_path=json_path, env={"GITHUB_ACTIONS": "true"},
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("### perfaudit scan: 3 findings in 2 requests\n")
     assert "N+1 on shop.Product.reviews" in run.stdout
     assert "JSON report written to" in run.stderr and "JSON report" not in run.stdout
+    # Under GitHub Actions the annotations and the JUnit line go to stderr too.
+    assert "::" not in run.stdout and "JUnit" not in run.stdout
+    assert "\n::error file=shopdemo/" in run.stderr and "JUnit report written to" in run.stderr
     assert run.report is not None and len(run.report["requests"]) == 2
+
+
+def test_output_writes_the_tables_to_a_file_too(tmp_path: Path) -> None:
+    table = tmp_path / "scan.txt"
+    run = run_scan(
+        "-o", str(table), "--url", "/api/naive/products/",
+        cwd=REPO, sqlite=True, json_path=tmp_path / "scan.json",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "product" in run.stdout and f"Table written to {table}" in run.stdout
+    text = table.read_text(encoding="utf-8")
+    assert "perfaudit scan: shopdemo.settings on sqlite" in text
+    assert "N+1 x20" in text
 
 
 def test_output_suffix_picks_html_and_writes_the_file(tmp_path: Path) -> None:

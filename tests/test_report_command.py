@@ -54,9 +54,12 @@ def test_html_goes_to_reports_by_default(monkeypatch, tmp_path) -> None:
 def test_markdown_report_writes_junit_from_the_file_it_rendered(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     result = run("report", str(fixture_path("scan")), "--format", "markdown", "-o", "-",
-                 "--junit", "ci/scan.xml")  # fmt: skip
+                 "--junit", "ci/scan.xml", "--github")  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("\nJUnit report written to ci/scan.xml\n")
+    # stdout holds the Markdown alone: the annotations and the JUnit line go to stderr.
+    assert result.stdout.startswith("### perfaudit scan") and "::" not in result.stdout
+    assert result.stderr.startswith("::error file=")
+    assert result.stderr.endswith("\nJUnit report written to ci/scan.xml\n")
     assert (tmp_path / "ci" / "scan.xml").read_text(encoding="utf-8").startswith("<?xml")
 
 
