@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from perfaudit.bench_config import BenchConfig
     from perfaudit.config import ScanConfig
+    from perfaudit.report_command import Rendered
 
 
 class OneLineErrors(click.Group):
@@ -111,20 +112,16 @@ def scan(
     from rich.console import Console
 
     from perfaudit.config import ScanOptions, load_scan_config
-    from perfaudit.report_command import choose_format, default_report_path, render_report_file
+    from perfaudit.report_command import choose_format
 
     def run() -> int:
         config = load_scan_config(Path.cwd(), ScanOptions(**flags), os.environ)
         fmt = choose_format(format_name, output)
-        # Markdown or HTML bound for stdout: keep stdout for the document alone.
+        # Markdown or HTML: the tables' place on stdout is the document's, the rest to stderr.
         console = Console(highlight=False, stderr=fmt != "table")
-        code = run_scan_command(config, console, github=github, junit=junit, tables=fmt == "table")
-        json_path = config.json_path or str(default_report_path("scan", config.root))
-        if fmt != "table":
-            write_rendered(json_path, fmt, output, console)
-        elif output:
-            print_report_table(render_report_file(json_path, fmt).document, output)
-        return code
+        return run_scan_command(
+            config, console, github=github, junit=junit, format_name=fmt, output=output
+        )
 
     exit_with(run)
 
@@ -135,25 +132,31 @@ def run_scan_command(
     *,
     github: bool = False,
     junit: str | None = None,
-    tables: bool = True,
+    format_name: str = "table",
+    output: str | None = None,
 ) -> int:
-    """Scan with a progress bar, print the results (``tables``), write the report; return the
-    exit code."""
+    """Scan with a progress bar, write the JSON report, show the results as ``format_name``
+    (to ``output`` too, if given); return the exit code."""
     from perfaudit.console import render_scan, replay_progress
     from perfaudit.report import scan_report, write_json
-    from perfaudit.report_command import default_report_path, display_path
+    from perfaudit.report_command import default_report_path, display_path, render_document
     from perfaudit.scan import gate_message, run_scan, scan_exit_code
 
     with replay_progress(console) as bar:
         result = run_scan(config, on_plan=bar.plan, on_request=bar.request)
     report = scan_report(result)
-    if tables:
-        render_scan(report, console)
     json_path = Path(config.json_path or default_report_path("scan", config.root))
+    on_stdout = False
+    if format_name == "table":
+        render_scan(report, console)
     write_json(report, json_path)
     console.print(f"JSON report written to {display_path(json_path, config.root)}")
-    # Without the tables, stdout is kept for the Markdown or HTML document.
-    emit_ci_outputs(report, github=github, junit=junit, err=not tables)
+    if format_name == "table" and output not in (None, "-"):  # "-": the tables above
+        print_report_table(report, output)
+    elif format_name != "table":
+        rendered = render_document(report, format_name, str(json_path))
+        on_stdout = write_rendered(rendered, str(json_path), output, console)
+    emit_ci_outputs(report, github=github, junit=junit, err=on_stdout)
     code = scan_exit_code(result, config.fail_on)
     if code:
         click.echo(f"perfaudit: {gate_message(result, config.fail_on)}", err=True)
@@ -273,43 +276,37 @@ def run_report_command(
 ) -> int:
     from perfaudit.report_command import choose_format, render_report_file
 
-    fmt = choose_format(format_name, output)
-    if fmt == "table":
-        document = render_report_file(path, fmt).document
-        print_report_table(document, output)
+    rendered = render_report_file(path, choose_format(format_name, output))
+    on_stdout = False
+    if rendered.format == "table":
+        print_report_table(rendered.document, output)
     else:
-        document = write_rendered(path, fmt, output)
-    on_stdout = fmt != "table" and (output == "-" or (output is None and fmt == "markdown"))
-    emit_ci_outputs(document, github=github, junit=junit, err=on_stdout)
+        on_stdout = write_rendered(rendered, path, output)
+    # With the document on stdout, the annotations and the JUnit line go to stderr.
+    emit_ci_outputs(rendered.document, github=github, junit=junit, err=on_stdout)
     return 0
 
 
 def write_rendered(
-    path: str, fmt: str, output: str | None, console: Console | None = None
-) -> dict[str, Any]:
-    """Render the JSON report at ``path`` as Markdown or HTML, to ``output`` (``-``: stdout;
-    default: stdout for Markdown, reports/NAME.html for HTML); return its document. The
-    "written to" line goes to ``console`` when given, else to stdout."""
-    from perfaudit.report_command import (
-        default_html_path,
-        display_path,
-        render_report_file,
-        write_text,
-    )
+    rendered: Rendered, source: str, output: str | None, console: Console | None = None
+) -> bool:
+    """Write Markdown or HTML rendered from the report at ``source`` to ``output`` (``-``:
+    stdout; default: stdout for Markdown, reports/NAME.html for HTML); True when it went to
+    stdout. The "written to" line goes to ``console`` when given, else to stdout."""
+    from perfaudit.report_command import default_html_path, display_path, write_text
 
-    rendered = render_report_file(path, fmt)
-    target = output or (str(default_html_path(path)) if fmt == "html" else "-")
+    target = output or (str(default_html_path(source)) if rendered.format == "html" else "-")
     if target == "-":
         click.echo(rendered.text, nl=False)
+        return True
+    written = write_text(rendered.text, target)
+    label = {"markdown": "Markdown", "html": "HTML"}[rendered.format]
+    line = f"{label} report written to {display_path(written)}"
+    if console is None:
+        click.echo(line)
     else:
-        written = write_text(rendered.text, target)
-        label = {"markdown": "Markdown", "html": "HTML"}[fmt]
-        line = f"{label} report written to {display_path(written)}"
-        if console is None:
-            click.echo(line)
-        else:
-            console.print(line)
-    return rendered.document
+        console.print(line)
+    return False
 
 
 def print_report_table(document: dict[str, Any], output: str | None) -> None:

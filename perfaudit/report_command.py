@@ -61,10 +61,14 @@ class Rendered:
 
 def render_report_file(path: str, format_name: str) -> Rendered:
     """Read the JSON report at ``path`` and render it; ``table`` is left to the console."""
+    return render_document(read_document(path), format_name, path)
+
+
+def render_document(document: dict[str, Any], format_name: str, source: str) -> Rendered:
+    """Render a report document (read from ``source``); ``table`` is left to the console."""
     if format_name not in FORMATS:
         raise ConfigError(f"Unknown report format {format_name!r}; use one of {FORMATS}.")
-    document = read_document(path)
-    report = parse_report(document, path)  # validate even for the table: clear errors first
+    report = parse_report(document, source)  # validate even for the table: clear errors first
     if format_name == "markdown":
         return Rendered(format_name, document, render_markdown(report))
     if format_name == "html":
