@@ -4,7 +4,10 @@
   excluded) and offers :meth:`QueryAudit.assert_max_queries` and
   :meth:`QueryAudit.assert_no_n_plus_one`;
 * ``@pytest.mark.perfaudit(max_queries=N)`` uses the fixture and fails the test above N queries;
-* ``--perfaudit-report FILE`` writes the queries and findings of every such test as JSON.
+* ``--perfaudit-report FILE`` writes the queries and findings of every such test as JSON;
+* ``--perfaudit`` (or ``perfaudit = true`` in the ini file) audits every test that runs a query,
+  with no change to the tests, gates on ``--perfaudit-fail-on`` and a baseline, and prints a
+  summary (:mod:`perfaudit.suite_plugin`), under pytest-xdist too.
 
 Loading the plugin never imports or configures Django: `pytest --help` works whatever the
 settings, and the fixture relies on whoever configured Django (pytest-django, django.setup()).
@@ -12,21 +15,20 @@ settings, and the fixture relies on whoever configured Django (pytest-django, dj
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 if TYPE_CHECKING:
     from perfaudit.records import CapturedQuery, Finding
+    from perfaudit.suite_audit import SuiteSettings
 
 REPORT_SCHEMA = "perfaudit/pytest-v1"
 MARKER = "perfaudit"
 DEFAULT_THRESHOLD = 2
-_RECORDS = pytest.StashKey[list[dict[str, Any]]]()
 _AUDIT = pytest.StashKey["QueryAudit"]()
+_SETTINGS: pytest.StashKey[SuiteSettings] = pytest.StashKey()
 
 
 class QueryAudit:
@@ -100,12 +102,48 @@ def _one_line(sql: str, width: int = 120) -> str:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.getgroup("perfaudit").addoption(
+    group = parser.getgroup("perfaudit")
+    group.addoption(
+        "--perfaudit",
+        action="store_true",
+        default=None,
+        help="audit the queries of every test that touches a database (no test change needed).",
+    )
+    group.addoption(
         "--perfaudit-report",
         metavar="FILE",
         default=None,
-        help="write the queries and findings of every test that used perfaudit to FILE (JSON).",
+        help="write the perfaudit/pytest-v1 JSON report of every audited test to FILE.",
     )
+    group.addoption(
+        "--perfaudit-fail-on",
+        metavar="KINDS",
+        default=None,
+        help="with --perfaudit: fail the tests with findings of these kinds "
+        "(n_plus_one,duplicate,unused_eager_load).",
+    )
+    group.addoption(
+        "--perfaudit-baseline",
+        metavar="FILE",
+        default=None,
+        help="with --perfaudit: fail only on findings FILE does not hold.",
+    )
+    group.addoption(
+        "--perfaudit-update-baseline",
+        action="store_true",
+        default=False,
+        help="create the --perfaudit-baseline FILE, or remove the findings that are gone.",
+    )
+    group.addoption(
+        "--perfaudit-threshold",
+        metavar="N",
+        type=int,
+        default=None,
+        help="repeats that make an N+1 (default 2).",
+    )
+    parser.addini("perfaudit", "audit every test (as --perfaudit).", type="bool", default=False)
+    parser.addini("perfaudit_fail_on", "as --perfaudit-fail-on.", default="")
+    parser.addini("perfaudit_baseline", "as --perfaudit-baseline.", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -114,7 +152,22 @@ def pytest_configure(config: pytest.Config) -> None:
         "perfaudit(max_queries=None, threshold=2): capture the test's queries with the "
         "perfaudit fixture and fail above max_queries.",
     )
-    config.stash[_RECORDS] = []
+    from perfaudit.suite_options import read_suite_options
+
+    options = read_suite_options(config)
+    if options is None:
+        return
+    from perfaudit.suite_plugin import SuitePlugin
+
+    config.stash[_SETTINGS] = options.settings
+    plugin = SuitePlugin(
+        config,
+        options.settings,
+        report_path=options.report_path,
+        baseline_path=options.baseline_path,
+        update_baseline=options.update_baseline,
+    )
+    config.pluginmanager.register(plugin, "perfaudit-suite")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -181,28 +234,15 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 def _record(item: pytest.Item, audit: QueryAudit, max_queries: int | None) -> None:
-    if item.config.getoption("perfaudit_report") is None:
+    """Hand the fixture's queries to the report, unless ``--perfaudit`` captured the test."""
+    settings = item.config.stash.get(_SETTINGS, None)
+    if settings is None:
         return
-    from perfaudit.report import finding_dict
+    from dataclasses import replace
 
-    item.config.stash[_RECORDS].append(
-        {
-            "nodeid": item.nodeid,
-            "query_count": audit.count,
-            "view_query_count": sum(1 for q in audit.queries if not q.is_framework),
-            "max_queries": max_queries,
-            "findings": [finding_dict(f) for f in audit.findings()],
-        }
-    )
+    from perfaudit.suite_audit import audit_queries
+    from perfaudit.suite_plugin import AUDIT_KEY
 
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    path = session.config.getoption("perfaudit_report")
-    if path is None:
-        return
-    records: list[dict[str, Any]] = session.config.stash[_RECORDS]
-    records = sorted(records, key=lambda r: str(r["nodeid"]))
-    document = {"schema": REPORT_SCHEMA, "tests": records}
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if AUDIT_KEY not in item.stash or not settings.is_enabled:
+        own = replace(settings, threshold=audit.threshold)  # the marker's threshold
+        item.stash[AUDIT_KEY] = audit_queries(item.nodeid, audit.queries, own, max_queries)
