@@ -121,41 +121,43 @@ def capture_test_body(item: pytest.Item, root: Path) -> Iterator[list[CapturedQu
 def _watch_unittest_method(item: pytest.Item, mark: Callable[[], None]) -> Callable[[], None]:
     """Wrap a unittest item's test method so that ``mark`` runs when it starts and ends.
 
-    pytest's TestCaseFunction calls ``item.obj`` for a sync method, and for a coroutine method
-    the instance's attribute (which Django wraps with async_to_sync): each gets a wrapper of
-    the same kind. Returns the function that undoes it.
+    A coroutine method gets a coroutine wrapper, which Django wraps with async_to_sync as it
+    would the method. Returns the function that undoes it.
     """
     from _pytest.unittest import TestCaseFunction
 
     if not isinstance(item, TestCaseFunction) or item.instance is None:
         return lambda: None
     method = item.obj
+    instance = item.instance
+    wrapper: Callable[..., Any]
     if inspect.iscoroutinefunction(method):
 
         @functools.wraps(method)
-        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
             mark()
             try:
                 return await method(*args, **kwargs)
             finally:
                 mark()
 
-        instance = item.instance
-        setattr(instance, item.name, async_wrapper)
-        return lambda: vars(instance).pop(item.name, None) and None
+    else:
 
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        mark()
-        try:
-            return method(*args, **kwargs)
-        finally:
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             mark()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                mark()
 
+    # pytest's runtest calls item.obj; pytest-django's (and unittest) the instance's attribute.
     item.obj = wrapper
+    setattr(instance, item.name, wrapper)
 
     def restore() -> None:
         item.obj = method
+        vars(instance).pop(item.name, None)
 
     return restore
 

@@ -1,0 +1,345 @@
+"""``pytest --perfaudit`` through pytester: an ordinary pytest-django suite, audited unchanged.
+
+The inner suite never names the perfaudit fixture. Inner runs use SQLite and a local-memory
+cache whatever this suite runs on (see tests/test_pytest_plugin.py for why).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+INNER_INI = """
+[pytest]
+DJANGO_SETTINGS_MODULE = shopdemo.settings
+addopts = -p no:cacheprovider
+"""
+
+CONFTEST = """
+import pytest
+
+from shopdemo.shop.seeding import seed_shop
+
+
+@pytest.fixture
+def data(db):
+    seed_shop(products=6, customers=2, orders=4, seed=1)
+"""
+
+TEST_LISTS = """
+def test_naive_list(data, client):
+    assert client.get("/api/naive/products/").status_code == 200
+
+
+def test_naive_list_page(data, client):
+    assert client.get("/api/naive/products/?page=1").status_code == 200
+
+
+def test_optimized_list(data, client):
+    assert client.get("/api/products/").status_code == 200
+
+
+def test_no_database():
+    assert sum([1, 1]) == 2
+
+
+def test_fixture_queries_only(data):
+    pass
+"""
+
+TEST_CASES = """
+from django.test import TestCase
+
+from shopdemo.shop.seeding import seed_shop
+
+
+class NaiveListCase(TestCase):
+    def setUp(self):
+        seed_shop(products=6, customers=2, orders=4, seed=1)  # not the test's queries
+
+    def test_naive_list(self):
+        self.assertEqual(self.client.get("/api/naive/products/").status_code, 200)
+
+    def test_setup_only(self):
+        pass
+"""
+
+CATEGORY_KEY = "shop.Product.category | shop/serializers.py:product_summary"
+
+
+@pytest.fixture
+def inner(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    for name in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "240")  # one summary line per line, whatever the terminal
+    pytester.makefile(".ini", pytest=INNER_INI)
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_lists=TEST_LISTS, test_cases=TEST_CASES)
+    return pytester
+
+
+def read(pytester: pytest.Pytester, name: str) -> dict:
+    return json.loads((pytester.path / name).read_text())
+
+
+def findings_of(report: dict) -> list[tuple]:
+    """What must agree between runs: each test's findings and the groups, without timings."""
+    tests = [
+        (
+            t["nodeid"],
+            t["query_count"],
+            t["outcome"],
+            [(f["kind"], f["model"], f["field"], f["count"], f["callsite"]) for f in t["findings"]],
+        )
+        for t in report["tests"]
+    ]
+    groups = [
+        (g["kind"], g["model"], g["field"], g["tests"], g["queries"]) for g in report["groups"]
+    ]
+    return [tests, groups, report["summary"]]
+
+
+def test_every_test_is_audited_without_changing_it(inner: pytest.Pytester) -> None:
+    result = inner.runpytest_subprocess("--perfaudit", "--perfaudit-report", "r.json")
+    result.assert_outcomes(passed=7)
+    report = read(inner, "r.json")
+    assert report["schema"] == "perfaudit/pytest-v1"
+    assert report["mode"] == "suite"
+    tests = {t["nodeid"]: t for t in report["tests"]}
+    # No query in the body, no entry: fixtures' setup and unittest's setUp are not the test's.
+    assert sorted(tests) == [
+        "test_cases.py::NaiveListCase::test_naive_list",
+        "test_lists.py::test_naive_list",
+        "test_lists.py::test_naive_list_page",
+        "test_lists.py::test_optimized_list",
+    ]
+    assert tests["test_lists.py::test_optimized_list"]["query_count"] == 1
+    assert tests["test_lists.py::test_optimized_list"]["findings"] == []
+    naive = tests["test_lists.py::test_naive_list"]
+    assert naive["query_count"] == 17
+    assert tests["test_cases.py::NaiveListCase::test_naive_list"]["query_count"] == 17
+    category = next(f for f in naive["findings"] if f["field"] == "category")
+    assert (category["kind"], category["model"], category["count"]) == (
+        "n_plus_one",
+        "shop.Product",
+        5,
+    )
+    assert category["callsite"]["function"] == "product_summary"
+    assert category["suggestion"] == (
+        "Add select_related('category') to the queryset that loads Product."
+    )
+    assert category["key"] == f"test_lists.py::test_naive_list | n_plus_one | {CATEGORY_KEY}"
+    assert category["baselined"] is False
+    # The same N+1 reached by three tests is one group naming the three.
+    group = next(g for g in report["groups"] if g["field"] == "category")
+    assert group["tests"] == [
+        "test_cases.py::NaiveListCase::test_naive_list",
+        "test_lists.py::test_naive_list",
+        "test_lists.py::test_naive_list_page",
+    ]
+    assert (group["test_count"], group["queries"], group["max_count"]) == (3, 15, 5)
+    assert report["summary"] == {
+        "tests": 4,
+        "tests_with_findings": 3,
+        "queries": 52,
+        "findings": {"n_plus_one": 9, "duplicate": 0, "unused_eager_load": 0},
+        "groups": 3,
+        "baselined": 0,
+        "gated": 0,
+        "failed": 0,
+        "lost": 0,
+    }
+    result.stdout.fnmatch_lines(
+        [
+            "*= perfaudit =*",
+            "*perfaudit: findings across the suite, worst first*",
+            "*N+1 shop.Product.category*3 tests:*",
+            "4 tests audited, 52 queries; 3 with findings: 9 N+1, 0 duplicate, 0 unused eager "
+            "load (3 distinct problems).",
+            "perfaudit report written to *r.json",
+        ]
+    )
+
+
+def test_xdist_runs_report_the_same_findings_as_a_serial_run(inner: pytest.Pytester) -> None:
+    inner.runpytest_subprocess("--perfaudit", "--perfaudit-report", "serial.json")
+    expected = findings_of(read(inner, "serial.json"))
+    for dist in ("load", "loadscope", "loadfile"):
+        result = inner.runpytest_subprocess(
+            "--perfaudit", "--perfaudit-report", f"{dist}.json", "-n", "2", "--dist", dist
+        )
+        result.assert_outcomes(passed=7)
+        assert findings_of(read(inner, f"{dist}.json")) == expected, dist
+        result.stdout.fnmatch_lines(["4 tests audited, 52 queries; 3 with findings: 9 N+1*"])
+    assert not list(inner.path.glob(".*.tmp"))  # no temporary file left behind
+
+
+def test_fail_on_fails_the_tests_with_findings(inner: pytest.Pytester) -> None:
+    result = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-fail-on", "n_plus_one,duplicate", "-rf"
+    )
+    result.assert_outcomes(passed=4, failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "perfaudit: 3 findings (--perfaudit-fail-on n_plus_one,duplicate):",
+            "  N+1 on shop.Product.category (5 queries) at */shopdemo/shop/serializers.py:* in "
+            "product_summary",
+            "    fix: Add select_related('category') to the queryset that loads Product.",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED test_cases.py::NaiveListCase::test_naive_list - Failed: perfaudit: 3 find*",
+            "FAILED test_lists.py::test_naive_list - Failed: perfaudit: 3 findings (--perfaud*",
+            "FAILED test_lists.py::test_naive_list_page - Failed: perfaudit: 3 findings (--pe*",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*; 9 failing --perfaudit-fail-on n_plus_one,duplicate."])
+
+
+def test_fail_on_leaves_a_failing_test_s_own_failure(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        test_broken="def test_broken(data, client):\n"
+        "    client.get('/api/naive/products/')\n"
+        "    assert False, 'own failure'\n"
+    )
+    result = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-fail-on", "n_plus_one", "test_broken.py"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*AssertionError: own failure*"])
+    result.stdout.no_fnmatch_line("*perfaudit: 3 findings*")
+
+
+def test_baseline_fails_only_new_findings_and_ratchets(inner: pytest.Pytester) -> None:
+    created = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-baseline", "base.json", "--perfaudit-update-baseline"
+    )
+    created.assert_outcomes(passed=7)
+    created.stdout.fnmatch_lines(["perfaudit baseline written to *base.json: 9 finding(s)"])
+    baseline = read(inner, "base.json")
+    assert baseline["schema"] == "perfaudit/pytest-baseline-v1"
+    assert len(baseline["findings"]) == 9
+    assert f"test_lists.py::test_naive_list | n_plus_one | {CATEGORY_KEY}" in baseline["findings"]
+
+    # A new test with an N+1 fails; the baselined ones pass.
+    inner.makepyfile(
+        test_new="def test_new_page(data, client):\n    client.get('/api/naive/products/')\n"
+    )
+    gated = inner.runpytest_subprocess("--perfaudit", "--perfaudit-baseline", "base.json", "-rf")
+    gated.assert_outcomes(passed=7, failed=1)
+    gated.stdout.fnmatch_lines(
+        ["FAILED test_new.py::test_new_page - Failed: perfaudit: 3 findings (not in the basel*"]
+    )
+    gated.stdout.fnmatch_lines(["*; 9 baselined; 3 failing --perfaudit-fail-on*"])
+
+    # Fixing a baselined test ratchets its keys out; the new test's stay out and keep failing.
+    inner.makepyfile(
+        test_lists=TEST_LISTS.replace(
+            'client.get("/api/naive/products/?page=1")', 'client.get("/api/products/?page=1")'
+        )
+    )
+    ratcheted = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-baseline", "base.json", "--perfaudit-update-baseline"
+    )
+    ratcheted.assert_outcomes(passed=7, failed=1)
+    ratcheted.stdout.fnmatch_lines(
+        ["perfaudit baseline written to *base.json: 6 finding(s), 3 fixed one(s) removed"]
+    )
+    keys = read(inner, "base.json")["findings"]
+    assert len(keys) == 6
+    assert not [k for k in keys if "test_naive_list_page" in k or "test_new" in k]
+
+    # A run of a subset keeps the keys of the tests it did not run.
+    subset = inner.runpytest_subprocess(
+        "--perfaudit",
+        "--perfaudit-baseline",
+        "base.json",
+        "--perfaudit-update-baseline",
+        "test_cases.py",
+    )
+    subset.assert_outcomes(passed=2)
+    assert read(inner, "base.json")["findings"] == keys
+
+
+def test_a_crashed_worker_s_test_is_listed_as_lost(inner: pytest.Pytester) -> None:
+    inner.makepyfile(
+        test_crash="import os\n\n\ndef test_crash(data, client):\n"
+        "    client.get('/api/naive/products/')\n    os._exit(3)\n"
+    )
+    result = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-report", "r.json", "-n", "2", "-p", "no:randomly"
+    )
+    result.assert_outcomes(passed=7, failed=1)
+    report = read(inner, "r.json")
+    assert report["lost"] == [
+        {"nodeid": "test_crash.py::test_crash", "reason": "the worker running it crashed"}
+    ]
+    assert report["summary"]["lost"] == 1
+    assert report["summary"]["tests"] == 4  # every other test still audited
+    result.stdout.fnmatch_lines(
+        [
+            "1 test lost, not audited:",
+            "  test_crash.py::test_crash: the worker running it crashed",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--perfaudit-fail-on", "n_plus_one"], "*--perfaudit-fail-on needs --perfaudit*"),
+        (
+            ["--perfaudit", "--perfaudit-fail-on", "n_plus_two"],
+            "*--perfaudit-fail-on: unknown finding kind 'n_plus_two'; choose from n_plus_one, "
+            "duplicate, unused_eager_load.",
+        ),
+        (
+            ["--perfaudit", "--perfaudit-baseline", "missing.json"],
+            "*Baseline '*missing.json' does not exist; create it with --perfaudit-update-baseline.",
+        ),
+        (
+            ["--perfaudit", "--perfaudit-update-baseline"],
+            "*--perfaudit-update-baseline needs --perfaudit-baseline FILE.",
+        ),
+        (
+            ["--perfaudit", "--perfaudit-threshold", "1"],
+            "*--perfaudit-threshold: must be at least 2, got 1.",
+        ),
+    ],
+    ids=["fail-on-alone", "unknown-kind", "missing-baseline", "update-alone", "threshold"],
+)
+def test_bad_options_stop_the_run_with_one_line(
+    inner: pytest.Pytester, args: list[str], message: str
+) -> None:
+    result = inner.runpytest_subprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message.lstrip('*')}"])
+
+
+def test_corrupt_baseline_is_a_usage_error(inner: pytest.Pytester) -> None:
+    (inner.path / "base.json").write_text('{"schema": "perfaudit/pytest-baseline-v1"}')
+    result = inner.runpytest_subprocess("--perfaudit", "--perfaudit-baseline", "base.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: Baseline '*base.json' is corrupt: findings should be a list of strings; "
+            "restore it from version control or regenerate it with --perfaudit-update-baseline."
+        ]
+    )
+
+
+def test_ini_switch_and_help_without_django(
+    inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inner.makefile(".ini", pytest=INNER_INI + "perfaudit = true\n")
+    result = inner.runpytest_subprocess("test_lists.py")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["3 tests audited, 35 queries; 2 with findings: 6 N+1*"])
+    inner.makefile(".ini", pytest="[pytest]\nDJANGO_SETTINGS_MODULE = no_such.settings\n")
+    helped = inner.runpytest_subprocess("--help")
+    assert helped.ret == 0
+    helped.stdout.fnmatch_lines(["*--perfaudit *audit the queries of every test*"])
