@@ -264,7 +264,7 @@ def emit_ci_outputs(
 def report_command(
     report_file: str, format_name: str | None, output: str | None, github: bool, junit: str | None
 ) -> None:
-    """Render a scan or bench JSON report as a table, Markdown or HTML.
+    """Render a scan, bench or pytest JSON report as a table, Markdown or HTML.
 
     HTML is written to reports/NAME.html unless -o says otherwise; -o - prints it.
     """
@@ -315,9 +315,12 @@ def print_report_table(document: dict[str, Any], output: str | None) -> None:
 
     from perfaudit.console import render_scan
     from perfaudit.console.bench import render_bench
+    from perfaudit.console.suite import render_suite
     from perfaudit.report_data import SCAN_SCHEMA
+    from perfaudit.suite_report import SUITE_SCHEMA
 
-    render = render_scan if document.get("schema") == SCAN_SCHEMA else render_bench
+    renderers = {SCAN_SCHEMA: render_scan, SUITE_SCHEMA: render_suite}
+    render = renderers.get(str(document.get("schema")), render_bench)
     if output and output != "-":
         with open(output, "w", encoding="utf-8") as handle:
             render(document, Console(file=handle, width=120, highlight=False))

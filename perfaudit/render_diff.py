@@ -7,6 +7,7 @@ from perfaudit.render_markdown import code, details, finding_body, table
 from perfaudit.wording import callsite_text, finding_title, format_change, plural
 
 HEADER = ["{what}", "Queries", "Time (ms)", "Findings", "Verdict"]
+SUBJECTS = {"scan": "Request", "bench": "Scenario @ scale", "pytest": "Test"}
 
 
 def headline(diff: ReportDiff) -> str:
@@ -37,7 +38,7 @@ def row(change: Change) -> list[str]:
 
 
 def header(diff: ReportDiff) -> list[str]:
-    return [h.format(what="Request" if diff.kind == "scan" else "Scenario @ scale") for h in HEADER]
+    return [h.format(what=SUBJECTS.get(diff.kind, "Scenario @ scale")) for h in HEADER]
 
 
 def render_diff_text(diff: ReportDiff) -> str:

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from perfaudit.ci_output import render_github, write_junit
-from perfaudit.diff import diff_reports
+from perfaudit.diff import ReportDiff, diff_reports
 from perfaudit.errors import ConfigError
 from perfaudit.render_diff import render_diff_markdown, render_diff_text
 from perfaudit.render_html import render_html
 from perfaudit.render_markdown import render_markdown
-from perfaudit.report_data import load_report, parse_report, read_document
+from perfaudit.report_data import parse_report, read_document
+from perfaudit.suite_report_data import is_suite_document, parse_suite_report
 
 REPORTS_DIR = "reports"
 FORMATS = ("table", "markdown", "html")
@@ -68,11 +69,25 @@ def render_document(document: dict[str, Any], format_name: str, source: str) -> 
     """Render a report document (read from ``source``); ``table`` is left to the console."""
     if format_name not in FORMATS:
         raise ConfigError(f"Unknown report format {format_name!r}; use one of {FORMATS}.")
+    if is_suite_document(document):
+        return render_suite_document(document, format_name, source)
     report = parse_report(document, source)  # validate even for the table: clear errors first
     if format_name == "markdown":
         return Rendered(format_name, document, render_markdown(report))
     if format_name == "html":
         return Rendered(format_name, document, render_html(report))
+    return Rendered(format_name, document)
+
+
+def render_suite_document(document: dict[str, Any], format_name: str, source: str) -> Rendered:
+    """A pytest-v1 report as Markdown or HTML; ``table`` is left to the console."""
+    from perfaudit.render_suite import render_suite_html, render_suite_markdown
+
+    report = parse_suite_report(document, source)
+    if format_name == "markdown":
+        return Rendered(format_name, document, render_suite_markdown(report))
+    if format_name == "html":
+        return Rendered(format_name, document, render_suite_html(report))
     return Rendered(format_name, document)
 
 
@@ -98,9 +113,28 @@ class DiffOutcome:
 
 def diff_report_files(old_path: str, new_path: str, format_name: str = "table") -> DiffOutcome:
     """Compare two report files; ``format_name`` is ``table`` (plain text) or ``markdown``."""
-    diff = diff_reports(load_report(old_path), load_report(new_path))
+    old, new = read_document(old_path), read_document(new_path)
+    if is_suite_document(old) or is_suite_document(new):
+        diff = diff_suite_documents(old, new, old_path, new_path)
+    else:
+        diff = diff_reports(parse_report(old, old_path), parse_report(new, new_path))
     render = render_diff_markdown if format_name == "markdown" else render_diff_text
     return DiffOutcome(render(diff), 1 if diff.has_regressed else 0)
+
+
+def diff_suite_documents(
+    old: dict[str, Any], new: dict[str, Any], old_path: str, new_path: str
+) -> ReportDiff:
+    """The diff of two pytest-v1 reports; ConfigError when only one of them is."""
+    from perfaudit.suite_diff import diff_suite_reports
+
+    if not (is_suite_document(old) and is_suite_document(new)):
+        kinds = ["a pytest" if is_suite_document(d) else "a scan or bench" for d in (old, new)]
+        raise ConfigError(
+            f"Cannot compare {kinds[0]} report with {kinds[1]} report; "
+            "pass two reports written by pytest --perfaudit-report."
+        )
+    return diff_suite_reports(parse_suite_report(old, old_path), parse_suite_report(new, new_path))
 
 
 def wants_github(flag: bool, env: Mapping[str, str]) -> bool:
@@ -114,7 +148,28 @@ def ci_outputs(
     """The annotation lines to print (maybe empty) and the JUnit file written (or None)."""
     if not github and not junit:
         return "", None
+    if is_suite_document(dict(document)):
+        return suite_ci_outputs(dict(document), github=github, junit=junit)
     report = parse_report(dict(document))
     annotations = render_github(report) if github else ""
     written = write_junit(report, junit) if junit else None
     return annotations, written
+
+
+def suite_ci_outputs(
+    document: dict[str, Any], *, github: bool, junit: str | None
+) -> tuple[str, Path | None]:
+    """GitHub annotations for a pytest-v1 report: one per problem, at its call site."""
+    if junit:
+        raise ConfigError(
+            "--junit reads scan and bench reports; for a test suite use pytest's own "
+            "--junitxml, which lists the tests --perfaudit-fail-on failed."
+        )
+    from perfaudit.ci_output import finding_annotation
+
+    report = parse_suite_report(document)
+    notes = [
+        finding_annotation(g.finding, f"{len(g.tests)} test(s), e.g. {g.tests[0]}")
+        for g in report.groups
+    ]
+    return "".join(n.command() + "\n" for n in notes) if github else "", None

@@ -330,3 +330,8 @@ def _bench(root: JsonObject) -> BenchReport:
         gate_improvements=gates.texts("improvements") if gates else (),
         caches=root.opt_text("caches") or "private",
     )
+
+
+def parse_finding(node: JsonObject) -> Finding:
+    """One finding of any report (scan, bench or pytest) as detect produced it."""
+    return _finding(node)
