@@ -158,7 +158,8 @@ def test_report_command_renders_markdown_and_html(tmp_path) -> None:
         "",
         "| # | Problem | Call site | Tests | Queries |",
         "| ---: | --- | --- | ---: | ---: |",
-        "| 1 | N+1 on shop.Product.category | `shop/serializers.py:63 in product_summary` | 3 | 15 |",
+        "| 1 | N+1 on shop.Product.category | `shop/serializers.py:63 in product_summary` "
+        "| 3 | 15 |",
     ]
     assert "- `tests/test_crash.py::test_exit`: the worker running it crashed" in markdown.output
     assert (
