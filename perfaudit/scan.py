@@ -106,8 +106,9 @@ def gate_message(result: ScanResult, fail_on: tuple[str, ...]) -> str:
     kinds = gated_kinds(result, fail_on)
     count = result.count_findings(kinds)
     if result.suppression.baseline is not None:
+        of_kind = f" of kind {', '.join(fail_on)}" if fail_on else ""
         return (
-            f"{count} new finding(s) of kind {', '.join(kinds)} not in the baseline "
+            f"{count} new finding(s){of_kind} not in the baseline "
             f"{result.suppression.baseline!r}: failing."
         )
     return f"{count} finding(s) of kind {', '.join(fail_on)} (--fail-on): failing."

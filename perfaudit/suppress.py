@@ -141,8 +141,7 @@ def parse_ignore_rule(line: str, *, key: str = "ignore", kinds: Sequence[str] = 
     for word in words:
         name, sep, value = word.partition("=")
         if not sep or name not in RULE_KEYS:
-            choices = ", ".join(k + "=..." for k in RULE_KEYS)
-            raise bad(f"{word!r} is not one of {choices}.")
+            raise bad(f"{word!r} should be NAME=GLOB with NAME one of {', '.join(RULE_KEYS)}.")
         if not value:
             raise bad(f"{name}= needs a value.")
         if name in values:
