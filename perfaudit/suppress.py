@@ -132,6 +132,9 @@ def parse_ignore_rules(
 def parse_ignore_rule(line: str, *, key: str = "ignore", kinds: Sequence[str] = ()) -> IgnoreRule:
     """One rule: ``name=glob`` conditions separated by spaces (see the module docstring)."""
     words = line.split()
+    # setup.cfg keeps "# why" after a value: a word starting with # ends the rule.
+    comment = next((i for i, w in enumerate(words) if w.startswith("#")), len(words))
+    words = words[:comment]
     text = " ".join(words)
 
     def bad(reason: str) -> ConfigError:

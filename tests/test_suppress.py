@@ -54,6 +54,7 @@ def test_a_rule_keeps_what_was_written() -> None:
         text="callsite=shop/*.py:42", callsite_file="shop/*.py", callsite_line=42
     )
     assert parse_ignore_rule("callsite=shop/*.py").callsite_line is None
+    assert parse_ignore_rule("kind=duplicate   # the cache warms twice").text == "kind=duplicate"
 
 
 # (rule, finding, request, path, matches)

@@ -42,7 +42,7 @@ EXPECTED = """\
 books[naive]  GET /books/
 suppressed N+1 x8  sample.Book.author  (config: relation=sample.Book.author)
 2 requests, 10 queries: 0 N+1, 0 duplicate, 0 unused eager load, 1 suppressed.
-warning: ignore rule 'kind=duplicate' matched no finding (stale).
+warning: ignore rule 'kind=duplicate' matched no finding in this scan (stale).
 fixed since the baseline: books[naive]: n_plus_one x at a.py in f
 """
 

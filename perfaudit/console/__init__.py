@@ -114,9 +114,8 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
             console.print(Text(suppressed_line(finding), style="dim"))
     console.print(Text(summary_line(report)))
     for rule in report["summary"].get("stale_rules", []):
-        console.print(
-            Text(f"warning: ignore rule {rule!r} matched no finding (stale).", style="yellow")
-        )
+        warning = f"warning: ignore rule {rule!r} matched no finding in this scan (stale)."
+        console.print(Text(warning, style="yellow"))
     baseline = report.get("baseline") or {}
     for fixed in baseline.get("fixed", []):
         console.print(Text(f"fixed since the baseline: {fixed}", style="green"))
