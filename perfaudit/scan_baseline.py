@@ -140,7 +140,9 @@ def suppress_scan(
         [RequestFindings(a.name, a.findings, a.path) for a in audits], rules, InlineComments(root)
     )
     current: dict[str, tuple[str, ...]] = {}
-    for item in outcome.requests:
+    for audit, item in zip(audits, outcome.requests, strict=True):
+        if audit.error is not None:
+            continue  # a view that raised found less than it would have: nothing is "fixed"
         current[item.request] = tuple(
             sorted({*current.get(item.request, ()), *map(baseline_key, item.kept)})
         )

@@ -138,3 +138,13 @@ def test_update_baseline_accepts_new_requests_but_not_new_findings(tmp_path: Pat
     # The report says what the next run against the written file will say.
     assert [[f.field for f in a.findings] for a in kept] == [["tags"], []]
     assert suppression.baseline_fixed == ()
+
+
+def test_a_request_that_raised_neither_fixes_nor_ratchets(tmp_path: Path) -> None:
+    broken = RequestAudit("list", "GET", "/list/", 500, 1.0, (), (), error="RuntimeError: x")
+    baseline = ScanBaseline({"list": (KEY,)})
+    _, suppression = suppress_scan(
+        [broken], (), tmp_path, baseline=baseline, baseline_path="b.json", update_baseline=True
+    )
+    assert suppression.baseline_fixed == ()
+    assert suppression.updated == baseline
