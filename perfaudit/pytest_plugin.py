@@ -144,6 +144,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("perfaudit", "audit every test (as --perfaudit).", type="bool", default=False)
     parser.addini("perfaudit_fail_on", "as --perfaudit-fail-on.", default="")
     parser.addini("perfaudit_baseline", "as --perfaudit-baseline.", default="")
+    parser.addini(
+        "perfaudit_ignore",
+        "ignore rules, one a line, as scan's `ignore` (relation=, request=, callsite=, kind=).",
+        type="linelist",
+        default=[],
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -26,6 +26,13 @@ import pytest
 
 from perfaudit.records import CapturedQuery, Finding
 from perfaudit.suite_baseline import baseline_key
+from perfaudit.suppress import (
+    IgnoreRule,
+    InlineComments,
+    RequestFindings,
+    SuppressedFinding,
+    apply_suppressions,
+)
 from perfaudit.wording import callsite_text, finding_title, plural
 
 
@@ -39,6 +46,7 @@ class SuiteSettings:
     baseline: frozenset[str] | None = None  # keys of the baselined findings, None: no baseline
     is_enabled: bool = True  # False: only the fixture's tests are reported (--perfaudit-report)
     is_creating_baseline: bool = False  # the first --perfaudit-update-baseline: all are known
+    ignore: tuple[IgnoreRule, ...] = ()  # scan's `ignore` rules, then the ini's
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class TestAudit:
     findings: tuple[Finding, ...]
     max_queries: int | None = None
     baselined: frozenset[int] = field(default_factory=frozenset)  # indexes into findings
+    suppressed: tuple[SuppressedFinding, ...] = ()  # by an ignore rule or inline comment
 
     def gated(self, kinds: Sequence[str]) -> tuple[Finding, ...]:
         """The findings of ``kinds`` that the baseline does not hold: they fail the test."""
@@ -76,11 +85,18 @@ def audit_queries(
     queries: Sequence[CapturedQuery],
     settings: SuiteSettings,
     max_queries: int | None = None,
+    inline: InlineComments | None = None,
 ) -> TestAudit:
-    """Detect the findings of a test's queries and mark the ones the baseline holds."""
+    """Detect the findings of a test's queries, set aside the ones an ignore rule or an inline
+    comment covers (the test's node id is the request rules match), and mark the ones the
+    baseline holds."""
     from perfaudit.detect import detect_findings
 
     findings = detect_findings(queries, threshold=settings.threshold)
+    suppressed: tuple[SuppressedFinding, ...] = ()
+    if findings and (settings.ignore or inline is not None):
+        outcome = apply_suppressions([RequestFindings(nodeid, findings)], settings.ignore, inline)
+        findings, suppressed = outcome.requests[0].kept, outcome.requests[0].suppressed
     baseline = settings.baseline or frozenset()
     return TestAudit(
         nodeid=nodeid,
@@ -94,6 +110,7 @@ def audit_queries(
             for i, f in enumerate(findings)
             if settings.is_creating_baseline or baseline_key(nodeid, f) in baseline
         ),
+        suppressed=suppressed,
     )
 
 

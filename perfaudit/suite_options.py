@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from perfaudit.config import parse_fail_on
+from perfaudit.config import FINDING_KINDS, ScanOptions, load_scan_config, parse_fail_on
 from perfaudit.errors import ConfigError
 from perfaudit.suite_audit import SuiteSettings
 from perfaudit.suite_baseline import load_baseline_keys
+from perfaudit.suppress import IgnoreRule, parse_ignore_rules
 
 DEFAULT_GATED = ("n_plus_one", "duplicate")  # what a baseline gates when --fail-on is not given
 
@@ -67,6 +68,7 @@ def read_suite_options(config: pytest.Config) -> SuiteOptions | None:
     try:
         fail_on = parse_fail_on(fail_on_text, "--perfaudit-fail-on") if fail_on_text else ()
         baseline_path = None if baseline is None else config.invocation_params.dir / baseline
+        ignore = read_ignore_rules(config) if is_enabled else ()
         keys = None
         if baseline_path is not None:
             keys = load_baseline_keys(baseline_path, may_be_missing=update)
@@ -84,5 +86,14 @@ def read_suite_options(config: pytest.Config) -> SuiteOptions | None:
         baseline=keys,
         is_enabled=is_enabled,
         is_creating_baseline=update and baseline_path is not None and keys is None,
+        ignore=ignore,
     )
     return SuiteOptions(settings, report_path, baseline_path, update)
+
+
+def read_ignore_rules(config: pytest.Config) -> tuple[IgnoreRule, ...]:
+    """Scan's ``ignore`` rules (the rootdir's setup.cfg [perfaudit] or pyproject.toml
+    [tool.perfaudit]), then the ini file's ``perfaudit_ignore`` lines."""
+    from_file = load_scan_config(config.rootpath, ScanOptions(), {}).ignore
+    lines = [str(line) for line in config.getini("perfaudit_ignore")]
+    return from_file + parse_ignore_rules(lines, key="perfaudit_ignore", kinds=FINDING_KINDS)

@@ -29,6 +29,7 @@ from perfaudit.suite_audit import (
 )
 from perfaudit.suite_baseline import SEPARATOR, ratchet, write_baseline_keys
 from perfaudit.suite_report import SuiteCollector, test_record, write_document
+from perfaudit.suppress import InlineComments
 
 AUDIT_KEY = pytest.StashKey[TestAudit]()
 RECORD_ATTRIBUTE = "perfaudit_record"
@@ -56,6 +57,7 @@ class SuitePlugin:
         self.collector = SuiteCollector()
         self.document: dict[str, Any] | None = None
         self.notes: list[str] = []
+        self.inline = InlineComments(settings.root)  # each source file read once per process
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
@@ -66,7 +68,9 @@ class SuitePlugin:
             with capture_test_body(item, self.settings.root) as body:
                 result = yield
         finally:
-            audit = audit_queries(item.nodeid, body, self.settings, marker_budget(item))
+            audit = audit_queries(
+                item.nodeid, body, self.settings, marker_budget(item), self.inline
+            )
             # A test that ran no query touched no database: nothing to report about it.
             if audit.query_count or AUDIT_KEY in item.stash:
                 item.stash[AUDIT_KEY] = audit
@@ -118,6 +122,7 @@ class SuitePlugin:
             "threshold": self.settings.threshold,
             "fail_on": list(self.settings.fail_on),
             "baseline": None if self.baseline_path is None else self.baseline_path.name,
+            "ignore": [rule.text for rule in self.settings.ignore],
         }
 
     def write_baseline(self) -> None:

@@ -27,7 +27,7 @@ CRASH_PHASE = "???"  # pytest-xdist's report for the test a crashed worker was r
 
 def test_record(audit: TestAudit) -> dict[str, Any]:
     """One test's entry of the report (its ``outcome`` is added by the collector)."""
-    from perfaudit.report import finding_dict  # imports Django: only where tests ran
+    from perfaudit.report import finding_dict, suppressed_dict  # imports Django: where tests ran
 
     findings = []
     for index, finding in enumerate(audit.findings):
@@ -42,6 +42,7 @@ def test_record(audit: TestAudit) -> dict[str, Any]:
         "sql_ms": round(audit.sql_ms, 3),
         "max_queries": audit.max_queries,
         "findings": findings,
+        "suppressed": [suppressed_dict(s) for s in audit.suppressed],
     }
 
 
@@ -83,6 +84,13 @@ class SuiteCollector:
         """The pytest-v1 document; ``settings`` holds threshold, fail_on, baseline, mode."""
         tests = [self.records[n] for n in sorted(self.records)]
         lost = self.lost_tests()
+        rules = settings.get("ignore") or []
+        matched = {
+            s["suppression"]["rule"]
+            for t in tests
+            for s in t.get("suppressed") or ()
+            if s["suppression"]["source"] == "config"
+        }
         return {
             "schema": SUITE_SCHEMA,
             "perfaudit_version": __version__,
@@ -91,6 +99,7 @@ class SuiteCollector:
             "tests": tests,
             "groups": group_findings(tests),
             "lost": [{"nodeid": n, "reason": lost[n]} for n in sorted(lost)],
+            "stale_rules": [rule for rule in rules if rule not in matched],
             "summary": summarize(tests, len(lost), settings.get("fail_on") or ()),
         }
 
@@ -175,6 +184,7 @@ def summarize(tests: list[dict[str, Any]], lost: int, fail_on: Iterable[str]) ->
         "findings": {k: sum(1 for f in occurrences if f["kind"] == k) for k in FINDING_KINDS},
         "groups": len(group_findings(tests)),
         "baselined": sum(1 for f in occurrences if f.get("baselined")),
+        "suppressed": sum(len(t.get("suppressed") or ()) for t in tests),
         "gated": sum(1 for f in occurrences if f["kind"] in kinds and not f.get("baselined")),
         "failed": sum(1 for t in tests if t.get("outcome") == "failed"),
         "lost": lost,

@@ -148,6 +148,7 @@ def test_every_test_is_audited_without_changing_it(inner: pytest.Pytester) -> No
         "findings": {"n_plus_one": 9, "duplicate": 0, "unused_eager_load": 0},
         "groups": 3,
         "baselined": 0,
+        "suppressed": 0,
         "gated": 0,
         "failed": 0,
         "lost": 0,
@@ -343,3 +344,87 @@ def test_ini_switch_and_help_without_django(
     helped = inner.runpytest_subprocess("--help")
     assert helped.ret == 0
     helped.stdout.fnmatch_lines(["*--perfaudit *audit the queries of every test*"])
+
+
+ASYNC_CASE = """
+from django.test import TestCase
+
+from shopdemo.shop.seeding import seed_shop
+
+
+class AsyncCase(TestCase):
+    def setUp(self):
+        seed_shop(products=6, customers=2, orders=4, seed=1)
+
+    async def test_naive_list(self):
+        response = await self.async_client.get("/api/naive/products/")
+        self.assertEqual(response.status_code, 200)
+"""
+
+
+def test_an_async_test_method_is_audited_without_its_set_up(inner: pytest.Pytester) -> None:
+    inner.makepyfile(test_async_case=ASYNC_CASE)
+    result = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-report", "r.json", "test_async_case.py"
+    )
+    result.assert_outcomes(passed=1)
+    (test,) = read(inner, "r.json")["tests"]
+    assert (test["nodeid"], test["query_count"]) == (
+        "test_async_case.py::AsyncCase::test_naive_list",
+        17,
+    )
+    assert sorted(f["field"] for f in test["findings"]) == ["category", "reviews", "tags"]
+
+
+INLINE_TEST = """
+from shopdemo.shop.models import Product
+
+
+def test_inline(data):
+    names = [p.category.name for p in Product.objects.all()]  # perfaudit: ignore[n_plus_one]
+    assert len(names) == 6
+"""
+
+
+def test_ignore_rules_and_inline_comments_as_scan(inner: pytest.Pytester) -> None:
+    inner.makefile(
+        ".cfg",
+        setup="[perfaudit]\nignore =\n"
+        "    relation=shop.Product.tags\n"
+        "    request=*test_naive_list_page kind=n_plus_one\n"
+        "    relation=shop.Nothing.here\n",
+    )
+    inner.makefile(".ini", pytest=INNER_INI + "perfaudit_ignore =\n    callsite=*/naive.py\n")
+    inner.makepyfile(test_inline=INLINE_TEST)
+    result = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-fail-on", "n_plus_one", "--perfaudit-report", "r.json", "-rf"
+    )
+    result.assert_outcomes(passed=6, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "FAILED test_cases.py::NaiveListCase::test_naive_list - Failed: perfaudit: 1 find*",
+            "FAILED test_lists.py::test_naive_list - Failed: perfaudit: 1 finding (--perfaudit*",
+        ]
+    )
+    report = read(inner, "r.json")
+    tests = {t["nodeid"]: t for t in report["tests"]}
+    kept = tests["test_lists.py::test_naive_list"]["findings"]
+    assert [f["field"] for f in kept] == ["category"]
+    why = {
+        s["field"]: s["suppression"] for s in tests["test_lists.py::test_naive_list"]["suppressed"]
+    }
+    assert why == {
+        "tags": {"rule": "relation=shop.Product.tags", "source": "config"},
+        "reviews": {"rule": "callsite=*/naive.py", "source": "config"},
+    }
+    assert tests["test_lists.py::test_naive_list_page"]["findings"] == []
+    inline = tests["test_inline.py::test_inline"]["suppressed"]
+    assert [(s["field"], s["suppression"]["source"]) for s in inline] == [("category", "inline")]
+    assert report["stale_rules"] == ["relation=shop.Nothing.here"]
+    assert report["summary"]["suppressed"] == 8
+    result.stdout.fnmatch_lines(
+        [
+            "stale ignore rule (matched nothing in this run): relation=shop.Nothing.here",
+            "*; 8 suppressed; 2 failing --perfaudit-fail-on n_plus_one.",
+        ]
+    )

@@ -111,6 +111,7 @@ def test_collector_groups_one_problem_reached_by_several_tests() -> None:
         "findings": {"n_plus_one": 3, "duplicate": 1, "unused_eager_load": 0},
         "groups": 2,
         "baselined": 0,
+        "suppressed": 0,
         "gated": 3,
         "failed": 1,
         "lost": 1,

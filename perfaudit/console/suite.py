@@ -60,6 +60,8 @@ def totals_line(document: dict[str, Any]) -> str:
     )
     if summary["baselined"]:
         line += f"; {summary['baselined']} baselined"
+    if summary.get("suppressed"):
+        line += f"; {summary['suppressed']} suppressed"
     if document.get("fail_on"):
         line += f"; {summary['gated']} failing --perfaudit-fail-on {','.join(document['fail_on'])}"
     return line + "."
@@ -74,6 +76,8 @@ def render_suite(document: dict[str, Any], console: Console) -> None:
         console.print(Text(f"{plural(len(lost), 'test')} lost, not audited:", style="bold red"))
         for entry in lost:
             console.print(Text(f"  {entry['nodeid']}: {entry['reason']}", style="red"))
+    for rule in document.get("stale_rules") or ():
+        console.print(Text(f"stale ignore rule (matched nothing in this run): {rule}", "yellow"))
     console.print(Text(totals_line(document)))
 
 
