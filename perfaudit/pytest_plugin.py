@@ -240,15 +240,16 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 def _record(item: pytest.Item, audit: QueryAudit, max_queries: int | None) -> None:
-    """Hand the fixture's queries to the report, unless ``--perfaudit`` captured the test."""
+    """Hand the fixture's queries to the report (``--perfaudit`` leaves such tests to it)."""
     settings = item.config.stash.get(_SETTINGS, None)
     if settings is None:
         return
     from dataclasses import replace
 
     from perfaudit.suite_audit import audit_queries
-    from perfaudit.suite_plugin import AUDIT_KEY
+    from perfaudit.suite_plugin import AUDIT_KEY, SuitePlugin
 
-    if AUDIT_KEY not in item.stash or not settings.is_enabled:
-        own = replace(settings, threshold=audit.threshold)  # the marker's threshold
-        item.stash[AUDIT_KEY] = audit_queries(item.nodeid, audit.queries, own, max_queries)
+    plugin = item.config.pluginmanager.get_plugin("perfaudit-suite")
+    inline = plugin.inline if isinstance(plugin, SuitePlugin) else None
+    own = replace(settings, threshold=audit.threshold)  # the marker's threshold
+    item.stash[AUDIT_KEY] = audit_queries(item.nodeid, audit.queries, own, max_queries, inline)

@@ -59,10 +59,18 @@ class SuitePlugin:
         self.notes: list[str] = []
         self.inline = InlineComments(settings.root)  # each source file read once per process
 
-    @pytest.hookimpl(wrapper=True)
+    # tryfirst: outside the fixture's own wrapper, which records a fixture test before this
+    # one gates it.
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
         if not self.settings.is_enabled or not is_django_ready():
             return (yield)
+        if "perfaudit" in getattr(item, "fixturenames", ()):
+            # The fixture captures this body already and its record is the test's (see
+            # pytest_plugin._record): two captures of one query would see each other's frames.
+            result = yield
+            self.gate(item.stash.get(AUDIT_KEY, None))
+            return result
         body: list[Any] = []
         try:
             with capture_test_body(item, self.settings.root) as body:
@@ -72,14 +80,18 @@ class SuitePlugin:
                 item.nodeid, body, self.settings, marker_budget(item), self.inline
             )
             # A test that ran no query touched no database: nothing to report about it.
-            if audit.query_count or AUDIT_KEY in item.stash:
+            if audit.query_count:
                 item.stash[AUDIT_KEY] = audit
+        self.gate(audit)
+        return result
+
+    def gate(self, audit: TestAudit | None) -> None:
+        """Fail the test when it has findings of a --perfaudit-fail-on kind not baselined."""
         kinds = self.settings.fail_on
-        if kinds and audit.gated(kinds):
+        if audit is not None and kinds and audit.gated(kinds):
             pytest.fail(
                 failure_message(audit, kinds, self.settings.baseline is not None), pytrace=False
             )
-        return result
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

@@ -428,3 +428,24 @@ def test_ignore_rules_and_inline_comments_as_scan(inner: pytest.Pytester) -> Non
             "*; 8 suppressed; 2 failing --perfaudit-fail-on n_plus_one.",
         ]
     )
+
+
+FIXTURE_TEST = """
+def test_it(data, perfaudit, client):
+    client.get("/api/naive/products/")
+    assert perfaudit.count == 17
+    assert len(perfaudit.findings()) == 3
+"""
+
+
+def test_a_test_using_the_fixture_is_audited_once(inner: pytest.Pytester) -> None:
+    inner.makepyfile(test_fixture=FIXTURE_TEST)
+    result = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-fail-on", "n_plus_one", "--perfaudit-report", "r.json",
+        "test_fixture.py",
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["perfaudit: 3 findings (--perfaudit-fail-on n_plus_one):"])
+    (test,) = read(inner, "r.json")["tests"]
+    assert (test["query_count"], len(test["findings"])) == (17, 3)
+    assert all(f["callsite"] for f in test["findings"])
