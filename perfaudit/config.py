@@ -34,6 +34,8 @@ KNOWN_KEYS = (
     "scenarios",
     "fail_on",
     "eager_loads",
+    "requests",
+    "login",
 )
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -67,6 +69,8 @@ class ScanOptions:
     fail_on: str | None = None
     include_admin: bool = False
     eager_loads: bool | None = None
+    requests: str | None = None
+    login: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class ScanConfig:
     fail_on: tuple[str, ...] = ()
     eager_loads: bool = False  # best-effort unused_eager_load detection (slower)
     source: str = "defaults"  # where the file configuration came from, for messages
+    requests: str | None = None  # the requests file (perfaudit.requests_file)
+    login: str | None = None  # the --login MOD:FUNC hook (perfaudit.login)
 
 
 def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
@@ -156,6 +162,10 @@ def load_scan_config(
     if scale < 1:
         raise ConfigError(f"scan_scale: must be a positive integer, got {scale}.")
     fail_on = parse_fail_on(options.fail_on) if options.fail_on else values.fail_on()
+    requests = options.requests or (values.text("requests") if describes_project else None)
+    login = options.login or (values.text("login") if describes_project else None)
+    if login is not None and not CALLABLE_RE.match(login):
+        raise ConfigError(f"login: expected MODULE:FUNCTION, got {login!r}.")
     for url in options.urls:
         if not url.startswith("/"):
             raise ConfigError(f"--url: {url!r} must be a path starting with '/'.")
@@ -181,6 +191,8 @@ def load_scan_config(
             else values.boolean("eager_loads", False)
         ),
         source=source,
+        requests=requests,
+        login=login,
     )
 
 

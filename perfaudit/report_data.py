@@ -14,7 +14,7 @@ from typing import Any
 
 from perfaudit.errors import ConfigError
 from perfaudit.json_fields import JsonObject, invalid_report
-from perfaudit.records import CallSite, Finding
+from perfaudit.records import CallSite, Finding, SkippedRoute
 
 SCAN_SCHEMA = "perfaudit/scan-v1"
 BENCH_SCHEMA = "perfaudit/bench-v1"
@@ -45,6 +45,9 @@ class RequestResult:
     duration_ms: float
     sql_ms: float
     findings: tuple[Finding, ...]
+    failure: str | None = None  # see docs/report-schema.md; absent in older reports
+    expect: int | None = None
+    route: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class ScanReport:
 
     environment: Environment
     requests: tuple[RequestResult, ...]
+    skipped: tuple[SkippedRoute, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def findings_count(self) -> int:
@@ -197,7 +202,14 @@ def parse_report(data: object, source: str = "the report") -> Report:
     root = JsonObject(data, "report", source)
     schema = root.data.get("schema")
     if schema == SCAN_SCHEMA:
-        return ScanReport(_environment(root), tuple(_request(n) for n in root.children("requests")))
+        return ScanReport(
+            _environment(root),
+            tuple(_request(n) for n in root.children("requests")),
+            tuple(
+                SkippedRoute(n.text("route"), n.text("reason")) for n in root.children("skipped")
+            ),
+            root.texts("notes"),
+        )
     if schema == BENCH_SCHEMA:
         return _bench(root)
     raise ConfigError(
@@ -247,6 +259,9 @@ def _request(node: JsonObject) -> RequestResult:
         user=node.opt_text("user"),
         status=node.integer("status"),
         error=node.opt_text("error"),
+        failure=node.opt_text("failure"),
+        expect=node.opt_integer("expect"),
+        route=node.opt_text("route"),
         query_count=node.integer("query_count"),
         view_query_count=_first_int(
             node.opt_integer("view_query_count"), node.integer("query_count")

@@ -34,7 +34,7 @@ def scan_table(report: dict[str, Any]) -> Table:
     table.add_column("sql ms", justify="right")
     table.add_column("findings", justify="right")
     for request in report["requests"]:
-        status = Text(str(request["status"]), style="red" if request["error"] else "")
+        status = Text(str(request["status"]), style=_status_style(request))
         findings = len(request["findings"])
         table.add_row(
             request_label(request),
@@ -46,6 +46,37 @@ def scan_table(report: dict[str, Any]) -> Table:
             Text(str(findings), style="bold yellow" if findings else "green"),
         )
     return table
+
+
+def _status_style(request: dict[str, Any]) -> str:
+    if request["error"]:
+        return "red"
+    return "yellow" if 400 <= request["status"] < 500 else ""
+
+
+def failure_line(request: dict[str, Any]) -> Text | None:
+    """Why a request failed, or why its 4xx status is not a success; None when it is fine."""
+    if request["error"]:
+        # Reports written before ``failure`` existed had errors only when the view raised.
+        label = "view raised" if request.get("failure", "raised") == "raised" else "failed"
+        return Text(f"  {label}: {request['error']}", style="red")
+    if 400 <= request["status"] < 500:
+        return Text(
+            f"  answered {request['status']}: not audited as a success; replay it from a "
+            "requests file with the path, user or body it needs",
+            style="yellow",
+        )
+    return None
+
+
+def skipped_footer(report: dict[str, Any]) -> Text | None:
+    """The routes discovery did not replay, one per line with the reason."""
+    skipped = report.get("skipped") or []
+    if not skipped:
+        return None
+    lines = [f"Not replayed ({len(skipped)} route{'s' if len(skipped) != 1 else ''}):"]
+    lines += [f"  {item['route']}  {item['reason']}" for item in skipped]
+    return Text("\n".join(lines), style="dim")
 
 
 def request_label(request: dict[str, Any]) -> Text:
@@ -95,22 +126,31 @@ def finding_block(finding: dict[str, Any]) -> Group:
 def render_scan(report: dict[str, Any], console: Console) -> None:
     """Print the scan table, then every request's findings and errors, then a summary line."""
     console.print(scan_table(report))
+    footer = skipped_footer(report)
+    if footer is not None:
+        console.print(footer)
     for request in report["requests"]:
-        if not request["findings"] and not request["error"]:
+        problem = failure_line(request)
+        if not request["findings"] and problem is None:
             continue
         console.print(Text(f"\n{request['name']}  {request['method']} {request['path']}", "bold"))
-        if request["error"]:
-            console.print(Text(f"  view raised: {request['error']}", style="red"))
+        if problem is not None:
+            console.print(problem)
         for finding in request["findings"]:
             console.print(finding_block(finding))
     console.print(Text(summary_line(report)))
+    for note in report.get("notes") or []:
+        console.print(Text(f"note: {note}", style="yellow"))
 
 
 def summary_line(report: dict[str, Any]) -> str:
     summary = report["summary"]
     counts = ", ".join(f"{n} {kind_label(k)}" for k, n in summary["findings"].items())
     errors = f", {summary['errors']} failed" if summary["errors"] else ""
-    return f"{summary['requests']} requests, {summary['queries']} queries: {counts}{errors}."
+    skipped = f", {summary['skipped']} routes not replayed" if summary.get("skipped") else ""
+    return (
+        f"{summary['requests']} requests, {summary['queries']} queries: {counts}{errors}{skipped}."
+    )
 
 
 @contextmanager
