@@ -10,6 +10,7 @@ returned as a :class:`SkippedRoute` with the reason.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from urllib.parse import quote
 from perfaudit.records import RequestSpec, SkippedRoute
 from perfaudit.view_info import find_values, view_methods
 
-ADMIN_REASON = "admin: perfaudit replays the index, each model's changelist and one change page"
+ADMIN_REASON = "perfaudit replays the admin's index, each model's changelist and one change page"
 SAFE = "!$&'()*+,;=/~:@"  # what Django's reverse() leaves unquoted
 
 
@@ -51,6 +52,7 @@ def discover(
     specs: list[RequestSpec] = []
     skipped: list[SkippedRoute] = []
     seen: set[str] = set()
+    admin_skipped: list[str] = []
     start = _Route("", "", (), {}, None, None, False)
     for item in _walk(get_resolver().url_patterns, start, include_admin):
         if isinstance(item, SkippedRoute):
@@ -59,12 +61,20 @@ def discover(
         if static and item.template.startswith(static):
             skipped.append(SkippedRoute(item.display, "serves static or media files"))
             continue
+        if item.in_admin and not _is_replayed_admin_view(item):
+            admin_skipped.append(item.display)
+            continue
         outcome = _plan(item, user=admin_user if item.in_admin else user)
         if isinstance(outcome, SkippedRoute):
             skipped.append(outcome)
         elif outcome.path not in seen:
             seen.add(outcome.path)
             specs.append(outcome)
+    if admin_skipped:  # add/delete/history/login...: one line, not thirty
+        prefix = os.path.commonprefix(admin_skipped)
+        prefix = prefix[: prefix.rfind("/") + 1]
+        count = len(admin_skipped)
+        skipped.append(SkippedRoute(f"{prefix}…", f"{count} other admin routes: {ADMIN_REASON}"))
     return tuple(specs), tuple(skipped)
 
 
@@ -106,8 +116,6 @@ def _walk(
 
 
 def _plan(route: _Route, *, user: str | None) -> RequestSpec | SkippedRoute:
-    if route.in_admin and not _is_replayed_admin_view(route):
-        return SkippedRoute(route.display, ADMIN_REASON)
     methods = view_methods(route.view)
     if methods is not None and "GET" not in methods:
         return SkippedRoute(

@@ -51,7 +51,8 @@ def scan_table(report: dict[str, Any]) -> Table:
 def _status_style(request: dict[str, Any]) -> str:
     if request["error"]:
         return "red"
-    return "yellow" if 400 <= request["status"] < 500 else ""
+    is_unexpected = 400 <= request["status"] < 500 and request.get("expect") is None
+    return "yellow" if is_unexpected else ""
 
 
 def failure_line(request: dict[str, Any]) -> Text | None:
@@ -60,7 +61,7 @@ def failure_line(request: dict[str, Any]) -> Text | None:
         # Reports written before ``failure`` existed had errors only when the view raised.
         label = "view raised" if request.get("failure", "raised") == "raised" else "failed"
         return Text(f"  {label}: {request['error']}", style="red")
-    if 400 <= request["status"] < 500:
+    if 400 <= request["status"] < 500 and request.get("expect") is None:
         return Text(
             f"  answered {request['status']}: not audited as a success; replay it from a "
             "requests file with the path, user or body it needs",
