@@ -71,8 +71,7 @@ def discover(
             seen.add(outcome.path)
             specs.append(outcome)
     if admin_skipped:  # add/delete/history/login...: one line, not thirty
-        prefix = os.path.commonprefix(admin_skipped)
-        prefix = prefix[: prefix.rfind("/") + 1]
+        prefix = os.path.commonpath(admin_skipped).rstrip("/") + "/"
         count = len(admin_skipped)
         skipped.append(SkippedRoute(f"{prefix}…", f"{count} other admin routes: {ADMIN_REASON}"))
     return tuple(specs), tuple(skipped)

@@ -70,7 +70,8 @@ def place_order(request: Request) -> Response:
     for book_id in request.data.get("book_ids", []):
         book = Book.objects.get(pk=book_id)  # one query per book: an N+1 on a write
         OrderLine.objects.create(order=order, book=book, quantity=request.data.get("quantity", 1))
-    return Response({"order": order.pk, "lines": order.lines.count()}, status=status.HTTP_201_CREATED)
+    lines = order.lines.count()
+    return Response({"order": order.pk, "lines": lines}, status=status.HTTP_201_CREATED)
 
 
 @login_required
