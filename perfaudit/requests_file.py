@@ -37,10 +37,12 @@ class RequestTemplate:
     fields: Mapping[str, Any]
 
 
-def load_requests_file(path: str | Path) -> tuple[RequestTemplate, ...]:
-    """Read and check the requests file at ``path``; ConfigError (one line) when it is wrong."""
+def load_requests_file(path: str | Path, label: str | None = None) -> tuple[RequestTemplate, ...]:
+    """Read and check the requests file at ``path``; ConfigError (one line) when it is wrong.
+
+    ``label`` names the file in errors (the path as the user wrote it)."""
     source = Path(path)
-    where = f"requests file {str(path)!r}"
+    where = f"requests file {label or str(path)!r}"
     if source.suffix not in (".toml", ".json"):
         raise ConfigError(f"{where}: name it *.toml or *.json so its format is known.")
     try:

@@ -9,7 +9,7 @@ from perfaudit.boot import configure_django, test_databases
 from perfaudit.config import ScanConfig
 from perfaudit.records import RequestAudit, RequestSpec, SkippedRoute
 from perfaudit.replay import check_path, plan_with_skipped, replay
-from perfaudit.requests_file import format_requests, load_requests_file
+from perfaudit.requests_file import RequestTemplate, format_requests, load_requests_file
 
 EMPTY_DATABASE = (
     "Nothing seeded the test database: it is empty after migrations, so list and detail views "
@@ -51,7 +51,9 @@ def run_scan(
     Raises ConfigError (bad usage) or ProjectError (the project failed to boot); a request that
     fails (raised, 5xx, wrong status, login not seen) is recorded in its audit instead.
     """
-    templates = load_requests_file(config.root / config.requests) if config.requests else ()
+    templates: tuple[RequestTemplate, ...] = ()
+    if config.requests:
+        templates = load_requests_file(config.root / config.requests, config.requests)
     configure_django(config.settings, config.pythonpath)
     import django
 

@@ -102,6 +102,8 @@ def find_values(view: Any, params: tuple[str, ...]) -> dict[str, object] | str:
     values: dict[str, object] = {}
     if not params:
         return values
+    if getattr(view, "model_admin", None) is not None and params == ("object_id",):
+        return _admin_object_id(view)
     queryset = view_queryset(view)
     own = {}
     if queryset is not None:
@@ -123,6 +125,18 @@ def find_values(view: Any, params: tuple[str, ...]) -> dict[str, object] | str:
             )
         values[param] = found
     return values
+
+
+def _admin_object_id(view: Any) -> dict[str, object] | str:
+    """The admin's own id of its first object: ``quote(obj.pk)``, as its changelist links it
+    (``pk`` may be a property, as on DRF's TokenProxy)."""
+    from django.contrib.admin.utils import quote
+
+    model = view.model_admin.model
+    found = model._default_manager.order_by("pk").first()
+    if found is None:
+        return f"no {_label(model)} row in the test database to fill the route"
+    return {"object_id": quote(found.pk)}
 
 
 def _first_row(queryset: Any, fields: dict[str, str]) -> dict[str, object] | str:
