@@ -138,12 +138,15 @@ def test_a_percent_encoded_url_resolves_as_django_serves_it(login_scan: Run) -> 
 def test_a_login_hook_sets_the_cookie_the_project_reads(tmp_path: Path) -> None:
     run = scan(
         tmp_path, "--user", "alice", "--login", "booksapi.auth:cookie_login",
-        "--url", "/api/cookie/me/", "--url", "/api/token/me/",
+        "--url", "/api/cookie/me/", "--url", "/api/token/me/", "--url", "/account/",
     )  # fmt: skip
-    cookie, token = run.report["requests"]
+    cookie, token, account = run.report["requests"]
     assert (cookie["status"], cookie["error"]) == (200, None)
-    # The hook replaces perfaudit's own logins: no token is sent any more, and that is said.
+    # The hook replaces perfaudit's own logins: no token, no session any more, and that is said
+    # (the session page redirected to its login page: a 302, seen as anonymous).
     assert (token["status"], token["failure"]) == (401, "not_logged_in")
+    assert (account["status"], account["failure"]) == (302, "not_logged_in")
+    assert account["error"] == f"logged in as alice, but the view saw an anonymous user: {HINT}"
     assert run.returncode == 3
 
 
