@@ -84,7 +84,7 @@ def request_label(request: dict[str, Any]) -> Text:
     """The request's name, and under it the method and path when the name is not the path."""
     # Text, not str: names like "product_list[naive]" must not be read as rich markup.
     target = f"{request['method']} {request['path']}"
-    if request["name"] == request["path"]:
+    if request["name"] in (request["path"], target):
         return Text(target)
     return Text.assemble(request["name"], (f"\n{target}", "dim"))
 
@@ -134,7 +134,13 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
         problem = failure_line(request)
         if not request["findings"] and problem is None:
             continue
-        console.print(Text(f"\n{request['name']}  {request['method']} {request['path']}", "bold"))
+        target = f"{request['method']} {request['path']}"
+        heading = (
+            target
+            if request["name"] in (request["path"], target)
+            else f"{request['name']}  {target}"
+        )
+        console.print(Text(f"\n{heading}", "bold"))
         if problem is not None:
             console.print(problem)
         for finding in request["findings"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core import signing
 from rest_framework.authtoken.models import Token
 
 from booksapi.models import Author, Book
@@ -27,6 +28,7 @@ def seed() -> dict[str, Any]:
         "author_id": books[0].author_id,
         "book_ids": [b.pk for b in books[:3]],
         "token": Token.objects.create(user=alice).key,
+        "cookie": signing.dumps(alice.pk),  # what booksapi.auth.SignedCookieAuthentication reads
     }
 
 
