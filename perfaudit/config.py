@@ -21,7 +21,7 @@ DEFAULT_SETTINGS = "shopdemo.settings"
 DEFAULT_SCALES = (10, 100, 1000)
 FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-SCENARIO_OPTIONS = ("naive", "user", "max_queries")
+SCENARIO_OPTIONS = ("naive", "user", "max_queries", "expect")
 # Keys the file may hold; bench reads the ones scan ignores (scales, max_queries per scenario).
 KNOWN_KEYS = (
     "settings",
@@ -50,6 +50,7 @@ class Scenario:
     naive_path: str | None = None
     user: str | None = None
     max_queries: int | None = None
+    expect: int | None = None  # the status both twins must answer (scan)
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,8 @@ def parse_scales(value: object, key: str) -> tuple[int, ...]:
 
 
 def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
-    """``NAME METHOD PATH [naive=PATH] [user=USERNAME] [max_queries=N]`` into a Scenario."""
+    """``NAME METHOD PATH [naive=PATH] [user=USERNAME] [max_queries=N] [expect=STATUS]`` into a
+    Scenario."""
     words = line.split()
     if len(words) < 3:
         raise ConfigError(f"{key}: {line.strip()!r} needs at least NAME METHOD PATH.")
@@ -261,6 +263,9 @@ def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
     max_queries = options.get("max_queries")
     if max_queries is not None and not max_queries.isdigit():
         raise ConfigError(f"{key}: scenario {name!r} max_queries must be an integer.")
+    expect = options.get("expect")
+    if expect is not None and not re.fullmatch(r"[1-5][0-9][0-9]", expect):
+        raise ConfigError(f"{key}: scenario {name!r} expect must be an HTTP status (100-599).")
     return Scenario(
         name=name,
         method=method.upper(),
@@ -268,6 +273,7 @@ def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
         naive_path=options.get("naive"),
         user=options.get("user"),
         max_queries=int(max_queries) if max_queries is not None else None,
+        expect=int(expect) if expect is not None else None,
     )
 
 

@@ -69,10 +69,11 @@ def _twins(
     user = config.user or scenario.user
     if scenario.naive_path is not None:
         naive = _format_path(scenario, scenario.naive_path, values)
-        yield RequestSpec(f"{scenario.name}[naive]", scenario.method, naive, user)
-    yield RequestSpec(
-        scenario.name, scenario.method, _format_path(scenario, scenario.path, values), user
-    )
+        yield RequestSpec(
+            f"{scenario.name}[naive]", scenario.method, naive, user, expect=scenario.expect
+        )
+    path = _format_path(scenario, scenario.path, values)
+    yield RequestSpec(scenario.name, scenario.method, path, user, expect=scenario.expect)
 
 
 def _format_path(scenario: Scenario, path: str, values: Mapping[str, object]) -> str:
@@ -152,10 +153,12 @@ def audit_request(
         from perfaudit.eager import track_eager_loads
 
         tracking = track_eager_loads(root)
+    # Credentials first, outside capture: minting a token may read or write its table.
+    headers = {**(login.headers_for(spec.view) if login is not None else {}), **dict(spec.headers)}
     start = time.perf_counter()
     with capture_queries(root) as queries, tracking as tracker:
         try:
-            response = _send(client, spec, login)
+            response = _send(client, spec, headers)
             streaming = getattr(response, "streaming", False)
             body = b"".join(response.streaming_content) if streaming else response.content
             status = response.status_code
@@ -186,8 +189,7 @@ def audit_request(
     )
 
 
-def _send(client: Any, spec: RequestSpec, login: Login | None) -> Any:
-    headers = {**(login.headers_for(spec.view) if login is not None else {}), **dict(spec.headers)}
+def _send(client: Any, spec: RequestSpec, headers: dict[str, str]) -> Any:
     extra: dict[str, Any] = {}
     if spec.cookies:
         # Per request: the client's own cookies (the session) plus the request's.

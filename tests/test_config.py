@@ -137,7 +137,7 @@ def test_setup_cfg_comment_lines_inside_scenarios_are_skipped(tmp_path: Path) ->
         (
             "[perfaudit]\nscenarios =\n    home GET / naive\n",
             "setup.cfg [perfaudit]: scenarios: scenario 'home' has 'naive'; expected one of "
-            "naive=..., user=..., max_queries=....",
+            "naive=..., user=..., max_queries=..., expect=....",
         ),
         (
             "[perfaudit]\nscenarios =\n    home GET home/\n",

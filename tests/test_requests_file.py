@@ -242,3 +242,13 @@ def test_config_keys_requests_and_login(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as error:
         load_scan_config(tmp_path, ScanOptions(login="app.perf"), {})
     assert str(error.value) == "login: expected MODULE:FUNCTION, got 'app.perf'."
+
+
+def test_scenarios_take_expect() -> None:
+    from perfaudit.config import parse_scenario
+
+    assert parse_scenario("create POST /api/books/ user=staff expect=201").expect == 201
+    assert parse_scenario("list GET /api/books/").expect is None
+    with pytest.raises(ConfigError) as error:
+        parse_scenario("list GET /api/books/ expect=2000")
+    assert str(error.value) == "scenarios: scenario 'list' expect must be an HTTP status (100-599)."

@@ -187,6 +187,22 @@ def test_an_expect_mismatch_and_a_missing_placeholder(tmp_path: Path) -> None:
     assert run.stderr.count("\n") == 1
 
 
+def test_a_scenario_with_expect_fails_on_another_status(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.perfaudit]\nsettings = "booksapi.settings"\nsetup = "booksapi.seed:seed"\n'
+        f"pythonpath = [{str(API)!r}]\n"
+        'scenarios = ["books GET /api/books/ expect=200", "me GET /api/token/me/ expect=200"]\n',
+        encoding="utf-8",
+    )
+    run = scan(tmp_path, cwd=tmp_path)
+    books, me = run.report["requests"]
+    assert (books["status"], books["expect"], books["error"]) == (200, 200, None)
+    assert (me["status"], me["failure"], me["error"]) == (
+        401, "unexpected_status", "expected status 200, got 401",
+    )  # fmt: skip
+    assert run.returncode == 3
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -270,6 +286,10 @@ def test_discovery_fills_parameters_and_replays_every_get_route(discovery_scan: 
     }
     assert got == DISCOVERED
     assert list(got) == list(DISCOVERED)  # URLconf order
+    # staff had no DRF token: the one perfaudit created is not counted as the view's queries
+    # (the token lookup and the order count are).
+    token = next(r for r in discovery_scan.report["requests"] if r["path"] == "/api/token/me/")
+    assert token["query_count"] == 2
     assert discovery_scan.returncode == 3  # the cookie-only view and the handled 500
 
 
