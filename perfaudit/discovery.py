@@ -132,7 +132,10 @@ def _plan(route: _Route, *, user: str | None) -> RequestSpec | SkippedRoute:
     text = {}
     for param, value in values.items():
         converter = route.converters.get(param)
-        text[param] = str(converter.to_url(value) if converter is not None else value)
+        try:
+            text[param] = str(converter.to_url(value) if converter is not None else value)
+        except ValueError:  # a converter that refuses the value (as reverse() would)
+            return SkippedRoute(route.display, f"the <{param}> converter refuses {value!r}")
     path = "/" + quote(route.template % text, safe=SAFE)
     return RequestSpec(path, "GET", path, user, route=route.display, view=route.view)
 

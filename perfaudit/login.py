@@ -161,9 +161,13 @@ def login_problem(login: Login | None, response: Any, expect: int | None) -> str
     if login is None or response.status_code == expect:
         return None
     hint = "pass --login MOD:FUNC to log in as the project does"
-    seen = getattr(getattr(response, "wsgi_request", None), "user", None)
+    try:
+        seen = getattr(getattr(response, "wsgi_request", None), "user", None)
+        is_anonymous = seen is not None and not seen.is_authenticated
+    except Exception:  # the lazy user failed to load: the view's own problem, not the login's
+        is_anonymous = False
     # No ``request.user`` at all: no AuthenticationMiddleware and no DRF view; cannot tell.
-    if seen is not None and not seen.is_authenticated:
+    if is_anonymous:
         return f"logged in as {login.username}, but the view saw an anonymous user: {hint}"
     if response.status_code in (401, 403):
         return (

@@ -211,7 +211,7 @@ def _judge(spec: RequestSpec, response: Any, login: Login | None) -> tuple[str |
     if spec.expect is not None and status != spec.expect:
         return "unexpected_status", f"expected status {spec.expect}, got {status}"
     if status >= 500 and spec.expect != status:
-        return "server_error", f"answered {status}: the project turned an error into a response"
+        return "server_error", f"answered {status}: a server error response"
     return None, None
 
 

@@ -141,13 +141,15 @@ def _admin_object_id(view: Any) -> dict[str, object] | str:
 
 def _first_row(queryset: Any, fields: dict[str, str]) -> dict[str, object] | str:
     from django.core.exceptions import FieldError
+    from django.db import DatabaseError
 
     columns = sorted(set(fields.values()))
     try:
         filtered = queryset.exclude(**{f"{c}__isnull": True for c in columns})
         row = filtered.order_by("pk").values(*columns).first()
-    except (FieldError, ValueError, TypeError) as exc:
-        return f"cannot read {', '.join(columns)} of {_label(queryset.model)}: {exc}"
+    except (FieldError, ValueError, TypeError, DatabaseError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot read {', '.join(columns)} of {_label(queryset.model)}: {detail}"
     if row is None:
         return f"no {_label(queryset.model)} row in the test database to fill the route"
     return {param: row[field] for param, field in fields.items()}
@@ -157,6 +159,7 @@ def _value_elsewhere(param: str) -> object | None:
     """The first value of a field named ``param`` in any model (``book_id`` also names the
     pk of a model called Book)."""
     from django.apps import apps
+    from django.db import DatabaseError
 
     for model in apps.get_models():
         name = model._meta.model_name
@@ -165,12 +168,15 @@ def _value_elsewhere(param: str) -> object | None:
             field = "pk"
         if field is None:
             continue
-        value = (
-            model._default_manager.exclude(**{f"{field}__isnull": True})
-            .order_by("pk")
-            .values_list(field, flat=True)
-            .first()
-        )
+        try:
+            value = (
+                model._default_manager.exclude(**{f"{field}__isnull": True})
+                .order_by("pk")
+                .values_list(field, flat=True)
+                .first()
+            )
+        except DatabaseError:  # an unmanaged model without its table, say
+            continue
         if value is not None and isinstance(value, int | str | uuid.UUID):
             return value
     return None

@@ -113,15 +113,15 @@ def test_a_login_the_view_did_not_see_fails_the_scan(login_scan: Run) -> None:
     assert login_scan.stderr == (
         "perfaudit: 2 request(s) failed in the audited project: /api/cookie/me/, /api/broken/.\n"
     )
-    assert "failed: logged in as alice, but the view saw an anonymous user: pass" in (
-        login_scan.stdout
-    )
+    # Said on the request's row (the table folds it into the request column).
+    row = login_scan.stdout.split("GET /api/cookie/me/", 1)[1].split("GET /caf", 1)[0]
+    assert "logged in as alice, but the view saw an" in row
 
 
 def test_a_5xx_answered_by_the_handler_is_a_failed_request(login_scan: Run) -> None:
     broken = rows(login_scan)["/api/broken/"]
     assert (broken["status"], broken["failure"]) == (500, "server_error")
-    assert broken["error"] == "answered 500: the project turned an error into a response"
+    assert broken["error"] == "answered 500: a server error response"
     assert broken["query_count"] - broken["view_query_count"] >= 0
     assert broken["view_query_count"] == 1  # the COUNT before the raise was captured
 

@@ -37,7 +37,7 @@ def scan_table(report: dict[str, Any]) -> Table:
         status = Text(str(request["status"]), style=_status_style(request))
         findings = len(request["findings"])
         table.add_row(
-            request_label(request),
+            _row_label(request),
             status,
             str(request["query_count"]),
             str(request["view_query_count"]),
@@ -58,9 +58,11 @@ def _status_style(request: dict[str, Any]) -> str:
 def failure_line(request: dict[str, Any]) -> Text | None:
     """Why a request failed, or why its 4xx status is not a success; None when it is fine."""
     if request["error"]:
-        # Reports written before ``failure`` existed had errors only when the view raised.
-        label = "view raised" if request.get("failure", "raised") == "raised" else "failed"
-        return Text(f"  {label}: {request['error']}", style="red")
+        # Reports written before ``failure`` existed had errors only when the view raised;
+        # the other failures are told on the request's row.
+        if request.get("failure", "raised") != "raised":
+            return None
+        return Text(f"  view raised: {request['error']}", style="red")
     if 400 <= request["status"] < 500 and request.get("expect") is None:
         return Text(
             f"  answered {request['status']}: not audited as a success; replay it from a "
@@ -78,6 +80,14 @@ def skipped_footer(report: dict[str, Any]) -> Text | None:
     lines = [f"Not replayed ({len(skipped)} route{'s' if len(skipped) != 1 else ''}):"]
     lines += [f"  {item['route']}  {item['reason']}" for item in skipped]
     return Text("\n".join(lines), style="dim")
+
+
+def _row_label(request: dict[str, Any]) -> Text:
+    """The request's label, and why it failed when it did not raise (a raise is told below)."""
+    label = request_label(request)
+    if request["error"] and request.get("failure", "raised") != "raised":
+        label.append(f"\n{request['error']}", style="red")
+    return label
 
 
 def request_label(request: dict[str, Any]) -> Text:
@@ -135,11 +145,8 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
         if not request["findings"] and problem is None:
             continue
         target = f"{request['method']} {request['path']}"
-        heading = (
-            target
-            if request["name"] in (request["path"], target)
-            else f"{request['name']}  {target}"
-        )
+        # A requests-file entry without a name is named "METHOD path": say it once.
+        heading = target if request["name"] == target else f"{request['name']}  {target}"
         console.print(Text(f"\n{heading}", "bold"))
         if problem is not None:
             console.print(problem)
