@@ -252,3 +252,26 @@ def test_scenarios_take_expect() -> None:
     with pytest.raises(ConfigError) as error:
         parse_scenario("list GET /api/books/ expect=2000")
     assert str(error.value) == "scenarios: scenario 'list' expect must be an HTTP status (100-599)."
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=200) | st.builds(lambda d: json.dumps(d).encode(), request_objects))
+def test_fuzz_the_cli_exits_2_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw: bytes
+) -> None:
+    """The requests file is read before Django: a bad one is exit 2, one line, no traceback (a
+    good one reaches the missing settings module, also exit 2)."""
+    from click.testing import CliRunner
+
+    from perfaudit.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.json").write_bytes(raw)
+    result = CliRunner().invoke(
+        cli, ["scan", "--settings", "no_such_settings_module", "--requests", "r.json"]
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("perfaudit: error: ") and result.stderr.count("\n") == 1
