@@ -84,11 +84,16 @@ def _walk(
     from django.utils.regex_helper import normalize
 
     for pattern in patterns:
-        forms = normalize(pattern.pattern.regex.pattern)
+        piece = str(pattern.pattern).removeprefix("^").removesuffix("$")
+        try:
+            forms = normalize(pattern.pattern.regex.pattern)
+        except ValueError:  # a regex reverse() cannot build either ("Non-reversible ...")
+            forms = []
         if not forms:
+            reason = "a regular expression no path can be built from"
+            yield SkippedRoute(f"/{prefix.display}{piece}", reason)
             continue
         text, params = forms[0]
-        piece = str(pattern.pattern).removeprefix("^").removesuffix("$")
         route = _Route(
             display=prefix.display + piece,
             template=prefix.template + text,

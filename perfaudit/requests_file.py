@@ -197,7 +197,7 @@ def _fill(value: object, values: Mapping[str, object], where: str) -> object:
     except (KeyError, IndexError, AttributeError) as exc:
         known = ", ".join(sorted(values)) or "nothing"
         raise ConfigError(
-            f"{where}: placeholder {exc} is missing; the setup callable returned {known}."
+            f"{where}: placeholder {exc} is missing; the setup callable (--setup) returned {known}."
         ) from None
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{where}: cannot be formatted: {exc}.") from None

@@ -156,9 +156,11 @@ def test_missing_file(tmp_path: Path) -> None:
 
 FORMAT_ERRORS = [
     ("missing", 'path = "/b/{book_id}/"',
-     "request '#1': path: placeholder 'book_id' is missing; the setup callable returned n, obj."),
+     "request '#1': path: placeholder 'book_id' is missing; the setup callable (--setup) "
+     "returned n, obj."),
     ("missing-in-json", 'name = "o"\npath = "/o/"\njson = {a = ["{ids}"]}',
-     "request 'o': json: placeholder 'ids' is missing; the setup callable returned n, obj."),
+     "request 'o': json: placeholder 'ids' is missing; the setup callable (--setup) "
+     "returned n, obj."),
     ("header-not-text", 'path = "/x/"\nheaders = { X-A = "{obj}" }',
      "request '#1': headers.X-A: expected text, got a table."),
     ("header-name", 'path = "/x/"\nheaders = { "X A" = "1" }',

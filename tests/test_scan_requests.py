@@ -182,7 +182,7 @@ def test_an_expect_mismatch_and_a_missing_placeholder(tmp_path: Path) -> None:
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.startswith(
         "perfaudit: error: requests file 'missing.toml': request 'detail': path: placeholder "
-        "'isbn' is missing; the setup callable returned "
+        "'isbn' is missing; the setup callable (--setup) returned "
     )
     assert run.stderr.count("\n") == 1
 
