@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfaudit.errors import ConfigError
+from perfaudit.suppress import IgnoreRule, parse_ignore_rules
 
 DEFAULT_SETTINGS = "shopdemo.settings"
 DEFAULT_SCALES = (10, 100, 1000)
@@ -36,6 +37,7 @@ KNOWN_KEYS = (
     "eager_loads",
     "requests",
     "login",
+    "ignore",
 )
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -72,6 +74,8 @@ class ScanOptions:
     eager_loads: bool | None = None
     requests: str | None = None
     login: str | None = None
+    baseline: str | None = None
+    update_baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,9 @@ class ScanConfig:
     source: str = "defaults"  # where the file configuration came from, for messages
     requests: str | None = None  # the requests file (perfaudit.requests_file)
     login: str | None = None  # the --login MOD:FUNC hook (perfaudit.login)
+    ignore: tuple[IgnoreRule, ...] = ()  # the file's `ignore` rules (perfaudit.suppress)
+    baseline: str | None = None  # --baseline FILE
+    update_baseline: bool = False
 
 
 def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
@@ -167,6 +174,9 @@ def load_scan_config(
     login = options.login or (values.text("login") if describes_project else None)
     if login is not None and not CALLABLE_RE.match(login):
         raise ConfigError(f"login: expected MODULE:FUNCTION, got {login!r}.")
+    ignore = values.ignore_rules()
+    if options.update_baseline and options.baseline is None:
+        raise ConfigError("--update-baseline needs --baseline FILE to know which file to write.")
     for url in options.urls:
         if not url.startswith("/"):
             raise ConfigError(f"--url: {url!r} must be a path starting with '/'.")
@@ -194,6 +204,9 @@ def load_scan_config(
         source=source,
         requests=requests,
         login=login,
+        ignore=ignore if describes_project else (),
+        baseline=options.baseline,
+        update_baseline=options.update_baseline,
     )
 
 
@@ -344,6 +357,11 @@ class _FileValues:
     def fail_on(self) -> tuple[str, ...]:
         words = self.words("fail_on")
         return parse_fail_on(",".join(words), f"{self.source}: fail_on") if words else ()
+
+    def ignore_rules(self) -> tuple[IgnoreRule, ...]:
+        return parse_ignore_rules(
+            self.lines("ignore"), key=f"{self.source}: ignore", kinds=FINDING_KINDS
+        )
 
     def scenarios(self) -> tuple[Scenario, ...]:
         key = f"{self.source}: scenarios"

@@ -48,6 +48,7 @@ class RequestResult:
     failure: str | None = None  # see docs/report-schema.md; absent in older reports
     expect: int | None = None
     route: str | None = None
+    suppressed_count: int = 0  # findings an ignore rule, a comment or the baseline accepted
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class ScanReport:
     requests: tuple[RequestResult, ...]
     skipped: tuple[SkippedRoute, ...] = ()
     notes: tuple[str, ...] = ()
+    stale_rules: tuple[str, ...] = ()  # ignore rules that matched no finding
+
+    @property
+    def suppressed_count(self) -> int:
+        return sum(r.suppressed_count for r in self.requests)
 
     @property
     def findings_count(self) -> int:
@@ -202,6 +208,7 @@ def parse_report(data: object, source: str = "the report") -> Report:
     root = JsonObject(data, "report", source)
     schema = root.data.get("schema")
     if schema == SCAN_SCHEMA:
+        summary = root.opt_child("summary")
         return ScanReport(
             _environment(root),
             tuple(_request(n) for n in root.children("requests")),
@@ -209,6 +216,7 @@ def parse_report(data: object, source: str = "the report") -> Report:
                 SkippedRoute(n.text("route"), n.text("reason")) for n in root.children("skipped")
             ),
             root.texts("notes"),
+            stale_rules=summary.texts("stale_rules") if summary else (),
         )
     if schema == BENCH_SCHEMA:
         return _bench(root)
@@ -269,6 +277,7 @@ def _request(node: JsonObject) -> RequestResult:
         duration_ms=node.number("duration_ms"),
         sql_ms=node.number("sql_ms"),
         findings=tuple(_finding(f) for f in node.children("findings")),
+        suppressed_count=len(node.children("suppressed")),
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from perfaudit.boot import configure_django, test_databases
-from perfaudit.config import ScanConfig
+from perfaudit.config import FINDING_KINDS, ScanConfig
 from perfaudit.records import RequestAudit, RequestSpec, SkippedRoute
 from perfaudit.replay import check_path, plan_with_skipped, replay
 from perfaudit.requests_file import RequestTemplate, format_requests, load_requests_file
+from perfaudit.scan_baseline import ScanSuppression, read_scan_baseline, suppress_scan
 
 EMPTY_DATABASE = (
     "Nothing seeded the test database: it is empty after migrations, so list and detail views "
@@ -26,10 +27,11 @@ class ScanResult:
     vendor: str
     alias: str
     django_version: str
-    audits: tuple[RequestAudit, ...]
+    audits: tuple[RequestAudit, ...]  # findings: the ones left after suppression
     show_params: bool = False
     skipped: tuple[SkippedRoute, ...] = ()
     notes: tuple[str, ...] = ()
+    suppression: ScanSuppression = field(default_factory=ScanSuppression)
 
     @property
     def has_errors(self) -> bool:
@@ -51,6 +53,8 @@ def run_scan(
     Raises ConfigError (bad usage) or ProjectError (the project failed to boot); a request that
     fails (raised, 5xx, wrong status, login not seen) is recorded in its audit instead.
     """
+    # A corrupt baseline is bad usage: refuse it before any database exists.
+    baseline = read_scan_baseline(config.baseline, update=config.update_baseline)
     templates: tuple[RequestTemplate, ...] = ()
     if config.requests:
         templates = load_requests_file(config.root / config.requests, config.requests)
@@ -84,6 +88,14 @@ def run_scan(
             eager_loads=config.eager_loads,
             login_hook=config.login,
         )
+    audits, suppression = suppress_scan(
+        audits,
+        config.ignore,
+        config.root,
+        baseline=baseline,
+        baseline_path=config.baseline,
+        update_baseline=config.update_baseline,
+    )
     return ScanResult(
         settings=config.settings,
         vendor=booted.vendor,
@@ -93,6 +105,7 @@ def run_scan(
         show_params=config.show_params,
         skipped=skipped,
         notes=notes,
+        suppression=suppression,
     )
 
 
@@ -121,11 +134,21 @@ def _has_rows() -> bool:
     return False
 
 
+def gated_kinds(result: ScanResult, fail_on: tuple[str, ...]) -> tuple[str, ...]:
+    """The kinds that fail the scan: --fail-on's; with --baseline and no --fail-on, every kind."""
+    if not fail_on and result.suppression.baseline is not None:
+        return FINDING_KINDS
+    return fail_on
+
+
 def scan_exit_code(result: ScanResult, fail_on: tuple[str, ...]) -> int:
-    """3 when a request failed (it wins: the audit is incomplete), 1 when a gated finding exists."""
+    """3 when a request failed (it wins: the audit is incomplete), 1 when a gated finding exists.
+
+    Suppressed findings (ignore rules, inline comments, the baseline) never fail the scan.
+    """
     if result.has_errors:
         return 3
-    return 1 if result.count_findings(fail_on) else 0
+    return 1 if result.count_findings(gated_kinds(result, fail_on)) else 0
 
 
 def gate_message(result: ScanResult, fail_on: tuple[str, ...]) -> str:
@@ -133,5 +156,12 @@ def gate_message(result: ScanResult, fail_on: tuple[str, ...]) -> str:
     failed = [a.name for a in result.audits if a.error is not None]
     if failed:
         return f"{len(failed)} request(s) failed in the audited project: {', '.join(failed)}."
-    count = result.count_findings(fail_on)
+    kinds = gated_kinds(result, fail_on)
+    count = result.count_findings(kinds)
+    if result.suppression.baseline is not None:
+        of_kind = f" of kind {', '.join(fail_on)}" if fail_on else ""
+        return (
+            f"{count} new finding(s){of_kind} not in the baseline "
+            f"{result.suppression.baseline!r}: failing."
+        )
     return f"{count} finding(s) of kind {', '.join(fail_on)} (--fail-on): failing."

@@ -133,6 +133,8 @@ def test_a_raising_view_is_reported_and_the_scan_goes_on(sample_scan: tuple[Run,
         "queries": 133,
         "requests": 17,
         "skipped": 0,
+        "stale_rules": [],
+        "suppressed": 0,
     }
 
 

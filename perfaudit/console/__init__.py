@@ -33,9 +33,14 @@ def scan_table(report: dict[str, Any]) -> Table:
     table.add_column("ms", justify="right")
     table.add_column("sql ms", justify="right")
     table.add_column("findings", justify="right")
+    # The column appears only when something was suppressed: reports without it read the same.
+    has_suppressed = bool(report["summary"].get("suppressed"))
+    if has_suppressed:
+        table.add_column("suppressed", justify="right")
     for request in report["requests"]:
         status = Text(str(request["status"]), style=_status_style(request))
         findings = len(request["findings"])
+        extra = [str(len(request.get("suppressed", [])))] if has_suppressed else []
         table.add_row(
             _row_label(request),
             status,
@@ -44,6 +49,7 @@ def scan_table(report: dict[str, Any]) -> Table:
             f"{request['duration_ms']:.1f}",
             f"{request['sql_ms']:.1f}",
             Text(str(findings), style="bold yellow" if findings else "green"),
+            *extra,
         )
     return table
 
@@ -142,7 +148,8 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
         console.print(footer)
     for request in report["requests"]:
         problem = failure_line(request)
-        if not request["findings"] and problem is None:
+        suppressed = request.get("suppressed", [])
+        if not request["findings"] and problem is None and not suppressed:
             continue
         target = f"{request['method']} {request['path']}"
         # A requests-file entry without a name is named "METHOD path": say it once.
@@ -152,9 +159,27 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
             console.print(problem)
         for finding in request["findings"]:
             console.print(finding_block(finding))
+        for finding in suppressed:
+            console.print(Text(suppressed_line(finding), style="dim"))
     console.print(Text(summary_line(report)))
     for note in report.get("notes") or []:
         console.print(Text(f"note: {note}", style="yellow"))
+    for rule in report["summary"].get("stale_rules", []):
+        warning = f"warning: ignore rule {rule!r} matched no finding in this scan (stale)."
+        console.print(Text(warning, style="yellow"))
+    baseline = report.get("baseline") or {}
+    for fixed in baseline.get("fixed", []):
+        console.print(Text(f"fixed since the baseline: {fixed}", style="green"))
+
+
+def suppressed_line(finding: dict[str, Any]) -> str:
+    """``suppressed N+1 x8 sample.Book.author (config: relation=sample.Book.author)``."""
+    relation = ".".join(p for p in (finding["model"], finding["field"]) if p) or finding["table"]
+    why = finding["suppression"]
+    return (
+        f"suppressed {kind_label(finding['kind'])} x{finding['count']}  {relation}  "
+        f"({why['source']}: {why['rule']})"
+    )
 
 
 def summary_line(report: dict[str, Any]) -> str:
@@ -162,8 +187,10 @@ def summary_line(report: dict[str, Any]) -> str:
     counts = ", ".join(f"{n} {kind_label(k)}" for k, n in summary["findings"].items())
     errors = f", {summary['errors']} failed" if summary["errors"] else ""
     skipped = f", {summary['skipped']} routes not replayed" if summary.get("skipped") else ""
+    suppressed = f", {summary['suppressed']} suppressed" if summary.get("suppressed") else ""
     return (
-        f"{summary['requests']} requests, {summary['queries']} queries: {counts}{errors}{skipped}."
+        f"{summary['requests']} requests, {summary['queries']} queries: "
+        f"{counts}{suppressed}{errors}{skipped}."
     )
 
 
