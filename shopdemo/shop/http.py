@@ -38,6 +38,11 @@ def error_response(message: str, status: int) -> HttpResponse:
     return json_response({"error": message}, status=status)
 
 
+def shown(raw: str) -> str:
+    """``raw`` quoted for an error message, cut short: a client may send kilobytes."""
+    return repr(raw) if len(raw) <= 40 else f"{raw[:20]!r}... ({len(raw)} characters)"
+
+
 def is_number(raw: str, max_digits: int) -> bool:
     """Whether ``raw`` is 1 to ``max_digits`` ASCII digits (checked before any int() call)."""
     return len(raw) <= max_digits and DIGITS.fullmatch(raw) is not None
@@ -46,7 +51,7 @@ def is_number(raw: str, max_digits: int) -> bool:
 def parse_page(request: HttpRequest) -> int:
     raw = request.GET.get("page", "1")
     if not is_number(raw, 9) or int(raw) < 1:
-        raise BadRequest(f"page must be a positive integer, got {raw!r}.")
+        raise BadRequest(f"page must be a positive integer, got {shown(raw)}.")
     return int(raw)
 
 
@@ -65,7 +70,7 @@ def parse_category(request: HttpRequest) -> int | None:
     if not raw:
         return None
     if not is_number(raw, 18):
-        raise BadRequest(f"category must be a category id, got {raw!r}.")
+        raise BadRequest(f"category must be a category id, got {shown(raw)}.")
     return int(raw)
 
 
