@@ -219,7 +219,7 @@ OUTAGES: dict[str, tuple[Callable[[RedisServer], None], Callable[[RedisServer], 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("outage", list(OUTAGES))
 def test_an_outage_under_load_serves_nothing_stale_and_leaves_nothing_stale(  # type: ignore[no-untyped-def]
-    settings, redis_server, outage, capsys, unlocked_sqlite
+    settings, redis_server, outage, unlocked_sqlite
 ) -> None:
     use_redis(settings, redis_server.url)
     settings.CACHES = {**settings.CACHES, "observer": settings.CACHES["default"]}
@@ -256,13 +256,13 @@ def test_an_outage_under_load_serves_nothing_stale_and_leaves_nothing_stale(  # 
         client.get(page.path)
     differing = [page.path for page in pages if not is_current(client, page)]
     uncached = [page.path for page in pages if not is_served_from_cache(client, page)]
-    with capsys.disabled():
-        print(
-            f"\n{outage}: {tally.writes} writes, {tally.served} pages served, {tally.stale} "
-            f"stale; observer: {tally.observed_hits} hits, {tally.observed_stale} stale; after "
-            f"the load {len(left_stale)} of {len(pages)} pages stale in Redis, then "
-            f"{len(differing)} differing, {len(uncached)} not served from the cache"
-        )
+    # Shown with -s, and with a failure.
+    print(
+        f"\n{outage}: {tally.writes} writes, {tally.served} pages served, {tally.stale} "
+        f"stale; observer: {tally.observed_hits} hits, {tally.observed_stale} stale; after "
+        f"the load {len(left_stale)} of {len(pages)} pages stale in Redis, then "
+        f"{len(differing)} differing, {len(uncached)} not served from the cache"
+    )
     assert tally.errors == []
     assert tally.writes >= 10 and tally.served > len(pages)
     assert tally.stale == 0
