@@ -10,12 +10,14 @@ shop.Product.category"), not as SQL fingerprints, which differ between backends.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perfaudit.errors import ConfigError
+from perfaudit.json_input import read_json
 from perfaudit.records import Finding
 
 BASELINE_SCHEMA = "perfaudit/baseline-v1"
@@ -59,21 +61,16 @@ def kinds_and_relations(findings: Iterable[Finding]) -> tuple[str, ...]:
 
 def load_baseline(path: Path) -> Baseline:
     """Read and validate the baseline at ``path``; ConfigError (exit 2) when it is unusable."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         raise ConfigError(
             f"Baseline {str(path)!r} does not exist; create it with --update-baseline."
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the baseline {str(path)!r}: {exc.strerror}.") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"Baseline {str(path)!r} is not JSON ({exc.msg} at line {exc.lineno}); restore it "
-            "from version control or regenerate it with --update-baseline."
-        ) from None
+        )
+    data = read_json(
+        path,
+        "the baseline",
+        f"Baseline {str(path)!r}",
+        "restore it from version control or regenerate it with --update-baseline",
+    )
     return parse_baseline(data, str(path))
 
 
@@ -105,7 +102,8 @@ def parse_baseline(data: Any, source: str) -> Baseline:
             raise invalid(f"{where}.responses_equal", "true, false or null")
         scales: dict[int, BaselineEntry] = {}
         for scale, entry in raw["scales"].items():
-            if not (isinstance(scale, str) and scale.isdigit()):
+            # ASCII digits only: "²".isdigit() is true and int("²") raises.
+            if not (isinstance(scale, str) and re.fullmatch(r"[0-9]{1,15}", scale)):
                 raise invalid(f"{where}.scales key {scale!r}", "a positive integer")
             if not isinstance(entry, dict):
                 raise invalid(f"{where}.scales.{scale}", "an object")

@@ -41,7 +41,7 @@ def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> 
         if path not in sys.path:
             sys.path.insert(0, path)
     try:
-        importlib.import_module(settings_module)
+        module = importlib.import_module(settings_module)
     except ModuleNotFoundError as exc:
         if _is_missing(settings_module, exc):
             raise ConfigError(
@@ -51,6 +51,13 @@ def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> 
         raise ProjectError(_failed(f"Importing settings {settings_module!r}", exc)) from exc
     except Exception as exc:
         raise ProjectError(_failed(f"Importing settings {settings_module!r}", exc)) from exc
+    if not getattr(module, "ROOT_URLCONF", None):
+        # `--settings json` imports fine and Django even sets up on it; the first request
+        # would then fail deep inside Django with an AttributeError.
+        raise ConfigError(
+            f"{settings_module!r} is not the settings module of a Django project: it sets no "
+            "ROOT_URLCONF; pass --settings with the module your manage.py uses."
+        )
     from django.conf import settings
 
     if settings.configured:  # a test runner set Django up already: only the same project works

@@ -102,6 +102,8 @@ def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
             parser.read(cfg_path, encoding="utf-8")
         except configparser.Error as exc:
             raise ConfigError(f"{cfg_path.name} cannot be parsed: {exc}".splitlines()[0]) from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(_not_utf8("setup.cfg", exc)) from None
         if parser.has_section("perfaudit"):
             found.append(("setup.cfg [perfaudit]", dict(parser.items("perfaudit"))))
     toml_path = root / "pyproject.toml"
@@ -110,6 +112,8 @@ def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
             data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"pyproject.toml cannot be parsed: {exc}.") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(_not_utf8("pyproject.toml", exc)) from None
         table = data.get("tool", {}).get("perfaudit")
         if table is not None:
             if not isinstance(table, dict):
@@ -121,6 +125,23 @@ def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
             "[tool.perfaudit]; keep one of them."
         )
     return found[0] if found else ("defaults", {})
+
+
+def _not_utf8(name: str, exc: UnicodeDecodeError) -> str:
+    return (
+        f"{name} is not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}); "
+        "save it as UTF-8."
+    )
+
+
+def ascii_integer(text: str) -> int | None:
+    """``text`` as a non-negative integer when it is ASCII digits (at most 18), else None.
+
+    Not ``str.isdigit()``: it accepts "²" and "①", which ``int()`` then rejects with a
+    traceback; and not unbounded, since ``int()`` refuses more than 4300 digits.
+    """
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
 def load_scan_config(
@@ -159,6 +180,10 @@ def load_scan_config(
     for url in options.urls:
         if not url.startswith("/"):
             raise ConfigError(f"--url: {url!r} must be a path starting with '/'.")
+        try:
+            url.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes on the command line (surrogateescape)
+            raise ConfigError(f"--url: {url!r} is not valid UTF-8.") from None
     return ScanConfig(
         root=root,
         settings=settings,
@@ -247,7 +272,8 @@ def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
         if option_path is not None and not option_path.startswith("/"):
             raise ConfigError(f"{key}: scenario {name!r} path {option_path!r} must start with '/'.")
     max_queries = options.get("max_queries")
-    if max_queries is not None and not max_queries.isdigit():
+    budget = None if max_queries is None else ascii_integer(max_queries)
+    if max_queries is not None and budget is None:
         raise ConfigError(f"{key}: scenario {name!r} max_queries must be an integer.")
     return Scenario(
         name=name,
@@ -255,7 +281,7 @@ def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
         path=path,
         naive_path=options.get("naive"),
         user=options.get("user"),
-        max_queries=int(max_queries) if max_queries is not None else None,
+        max_queries=budget,
     )
 
 
@@ -302,9 +328,10 @@ class _FileValues:
             raise self.error(key, "an integer")
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
-        raise self.error(key, "an integer")
+        number = ascii_integer(value) if isinstance(value, str) else None
+        if number is None:
+            raise self.error(key, "an integer")
+        return number
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.raw.get(key)

@@ -16,7 +16,8 @@ from perfaudit.errors import ConfigError
 from perfaudit.render_diff import render_diff_markdown, render_diff_text
 from perfaudit.render_html import render_html
 from perfaudit.render_markdown import render_markdown
-from perfaudit.report_data import load_report, parse_report, read_document
+from perfaudit.report_data import ScanReport, load_report, parse_report, read_document
+from perfaudit.report_shape import check_table_keys
 
 REPORTS_DIR = "reports"
 FORMATS = ("table", "markdown", "html")
@@ -73,6 +74,8 @@ def render_document(document: dict[str, Any], format_name: str, source: str) -> 
         return Rendered(format_name, document, render_markdown(report))
     if format_name == "html":
         return Rendered(format_name, document, render_html(report))
+    # The terminal tables index the document itself: every key they read must be there.
+    check_table_keys(document, isinstance(report, ScanReport), source)
     return Rendered(format_name, document)
 
 
