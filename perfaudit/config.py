@@ -3,6 +3,7 @@
 Sources, lowest precedence first: built-in defaults, the ``[perfaudit]`` section of
 ``setup.cfg`` or the ``[tool.perfaudit]`` table of ``pyproject.toml`` in the project root, the
 ``DJANGO_SETTINGS_MODULE`` environment variable (for ``settings`` only), then command-line flags.
+The settings module has no built-in default: one of those must name the project to audit.
 No Django import here: a broken configuration must be reported before Django is touched.
 """
 
@@ -17,7 +18,6 @@ from pathlib import Path
 
 from perfaudit.errors import ConfigError
 
-DEFAULT_SETTINGS = "shopdemo.settings"
 DEFAULT_SCALES = (10, 100, 1000)
 FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -157,8 +157,8 @@ def load_scan_config(
     values = _FileValues(source, raw)
     file_settings = values.text("settings")
     env_settings = (environ or {}).get("DJANGO_SETTINGS_MODULE", "").strip() or None
-    settings = options.settings or env_settings or file_settings or DEFAULT_SETTINGS
-    if not re.fullmatch(r"[A-Za-z_][\w.]*", settings):
+    settings = options.settings or env_settings or file_settings
+    if settings is not None and not re.fullmatch(r"[A-Za-z_][\w.]*", settings):
         raise ConfigError(f"settings: {settings!r} is not a Python module path.")
     # The file describes the project its `settings` names: its setup callable and scenarios
     # would be nonsense against another project's URLconf and models.
@@ -184,14 +184,28 @@ def load_scan_config(
             url.encode("utf-8")
         except UnicodeEncodeError:  # undecodable bytes on the command line (surrogateescape)
             raise ConfigError(f"--url: {url!r} is not valid UTF-8.") from None
+    pythonpath = options.pythonpath or values.words("pythonpath")
+    scales = values.scales()
+    eager_loads = (
+        options.eager_loads
+        if options.eager_loads is not None
+        else values.boolean("eager_loads", False)
+    )
+    if settings is None:
+        # Only the user chooses the project (checked last, so that a bad file is reported
+        # first): a default project would be scanned, and pass, in place of theirs.
+        raise ConfigError(
+            "No Django project to audit: pass --settings MODULE, set DJANGO_SETTINGS_MODULE, or "
+            "name it in setup.cfg [perfaudit] or pyproject.toml [tool.perfaudit] (settings = ...)."
+        )
     return ScanConfig(
         root=root,
         settings=settings,
-        pythonpath=options.pythonpath or values.words("pythonpath"),
+        pythonpath=pythonpath,
         setup=setup,
         fixtures=fixtures,
         scale=scale,
-        scales=values.scales(),
+        scales=scales,
         threshold=threshold,
         scenarios=scenarios,
         urls=options.urls,
@@ -200,11 +214,7 @@ def load_scan_config(
         json_path=options.json_path,
         show_params=options.show_params,
         fail_on=fail_on,
-        eager_loads=(
-            options.eager_loads
-            if options.eager_loads is not None
-            else values.boolean("eager_loads", False)
-        ),
+        eager_loads=eager_loads,
         source=source,
     )
 
