@@ -25,6 +25,7 @@ from django.db import connections
 from django.db.models import Model
 
 import perfaudit
+from perfaudit.compat import check_django_internals
 from perfaudit.records import CallSite, CapturedQuery
 from perfaudit.triggers import (
     deferred_trigger,
@@ -244,6 +245,7 @@ def capture_queries(root: Path | None = None) -> Iterator[list[CapturedQuery]]:
 
     ``root`` is the audited project's directory: call-site files inside it are made relative.
     """
+    check_django_internals()  # once per process: a renamed Django frame fails loudly here
     queries: list[CapturedQuery] = []
     with ExitStack() as stack:
         for alias in connections:

@@ -25,3 +25,7 @@ class GateFailed(PerfAuditError):
     """A gate failed: findings, a query budget or the baseline (exit 1)."""
 
     exit_code = 1
+
+
+class UnsupportedDjango(ConfigError):
+    """The installed Django lacks internals capture relies on (exit 2)."""
