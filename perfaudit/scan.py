@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from perfaudit.boot import configure_django, test_databases
 from perfaudit.config import ScanConfig
+from perfaudit.private_caches import private_caches
 from perfaudit.records import RequestAudit
 from perfaudit.replay import RequestSpec, plan_requests, replay
 
@@ -47,7 +48,10 @@ def run_scan(
 
     if config.urls:
         plan_requests(config, {})  # fail fast on an unknown URL: no database yet
-    with test_databases(setup=config.setup, fixtures=config.fixtures, scale=config.scale) as booted:
+    with (
+        private_caches(),  # the project's caches are never written, as its databases are not
+        test_databases(setup=config.setup, fixtures=config.fixtures, scale=config.scale) as booted,
+    ):
         specs = plan_requests(config, booted.setup_values)
         if on_plan is not None:
             on_plan(specs)
