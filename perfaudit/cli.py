@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from perfaudit import __version__
-from perfaudit.errors import PerfAuditError
+from perfaudit.errors import Interrupted, PerfAuditError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -228,11 +228,14 @@ def exit_with(command: Callable[[], int]) -> NoReturn:
     """Run ``command`` and exit with its code; a PerfAuditError becomes one line and its code."""
     try:
         code = command()
+    except Interrupted as exc:  # during a run: the message says what became of its databases
+        click.echo(f"perfaudit: {exc}", err=True)
+        sys.exit(exc.exit_code)
     except PerfAuditError as exc:
         click.echo(f"perfaudit: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("perfaudit: interrupted; the test database was destroyed.", err=True)
+    except KeyboardInterrupt:  # no test database existed, or they were destroyed already
+        click.echo("perfaudit: interrupted.", err=True)
         sys.exit(130)
     sys.exit(code)
 

@@ -29,3 +29,9 @@ class GateFailed(PerfAuditError):
 
 class UnsupportedDjango(ConfigError):
     """The installed Django lacks internals capture relies on (exit 2)."""
+
+
+class Interrupted(PerfAuditError):
+    """Ctrl-C stopped the run; the message says what became of the test databases (exit 130)."""
+
+    exit_code = 130
