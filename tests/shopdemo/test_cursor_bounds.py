@@ -27,8 +27,8 @@ LAST = EPOCH + MAX_MICROS * MICROSECOND
 
 
 def test_the_bounds_are_the_documented_instants() -> None:
-    assert FIRST == dt.datetime(1, 1, 2, tzinfo=dt.UTC)
-    assert LAST == dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+    assert dt.datetime(1, 1, 2, tzinfo=dt.UTC) == FIRST
+    assert dt.datetime(9999, 12, 30, tzinfo=dt.UTC) == LAST
 
 
 @pytest.mark.parametrize("moment", [FIRST, LAST], ids=["first-instant", "last-instant"])
