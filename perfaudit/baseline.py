@@ -61,17 +61,39 @@ def kinds_and_relations(findings: Iterable[Finding]) -> tuple[str, ...]:
 
 def load_baseline(path: Path) -> Baseline:
     """Read and validate the baseline at ``path``; ConfigError (exit 2) when it is unusable."""
+    return parse_baseline(read_baseline_json(path), str(path))
+
+
+def read_baseline_json(path: Path) -> Any:
+    """The decoded JSON of a baseline file (bench's or scan's); ConfigError (exit 2) when the
+    file is missing, unreadable, not UTF-8 JSON or not shaped like any perfaudit file, with the
+    remedy in the message."""
     if not path.exists():
         raise ConfigError(
             f"Baseline {str(path)!r} does not exist; create it with --update-baseline."
         )
-    data = read_json(
+    return read_json(
         path,
         "the baseline",
         f"Baseline {str(path)!r}",
         "restore it from version control or regenerate it with --update-baseline",
     )
-    return parse_baseline(data, str(path))
+
+
+def ratchet_keys(kept: Iterable[str], current: Iterable[str]) -> tuple[str, ...]:
+    """The ratchet rule of every baseline: an entry's findings only go down.
+
+    What the baseline accepted and this run still has stays; what is gone (fixed) drops out;
+    what is new is *not* added, so it keeps failing until fixed (to accept one on purpose,
+    edit the file). Entries the baseline does not have yet are added whole by the callers.
+    """
+    return tuple(sorted(set(kept) & set(current)))
+
+
+def new_and_gone(kept: Iterable[str], current: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(keys of ``current`` the baseline lacks, keys of the baseline ``current`` lacks), sorted."""
+    old, now = set(kept), set(current)
+    return sorted(now - old), sorted(old - now)
 
 
 def parse_baseline(data: Any, source: str) -> Baseline:

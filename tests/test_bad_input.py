@@ -189,9 +189,12 @@ def test_infinity_in_a_report_is_refused_before_the_svg_scale(project: Path) -> 
         (["bench", "--junit", "."], "--junit: '.' is a directory; give a file name."),
         (["bench", "--baseline", ".", "--update-baseline"],
          "--baseline: '.' is a directory; give a file name."),
+        (["scan", "--baseline", "/proc/version", "--update-baseline"],
+         "--baseline: '/proc/version' cannot be written: Invalid argument."),
     ],
     ids=["scan-json-dir", "scan-o-dir", "scan-junit-unwritable", "scan-json-under-a-file",
-         "scan-json-deep-under-a-file", "bench-json-dir", "bench-junit-dir", "bench-baseline-dir"],
+         "scan-json-deep-under-a-file", "bench-json-dir", "bench-junit-dir", "bench-baseline-dir",
+         "scan-baseline-unwritable"],
 )  # fmt: skip
 def test_unwritable_outputs_are_refused_before_the_run(
     project: Path, args: list[str], message: str
