@@ -49,7 +49,9 @@ def read_json(path: str | Path, what: str, label: str, remedy: str) -> object:
     except OSError as exc:
         raise ConfigError(f"Cannot read {what} {str(path)!r}: {exc.strerror or exc}.") from None
     if raw.startswith(_UTF16_BOMS):
-        raise ConfigError(f"{label} is UTF-16 encoded; perfaudit reads UTF-8 JSON: {remedy}.")
+        raise ConfigError(
+            f"{label} is not UTF-8 text (it starts with a UTF-16 byte order mark); {remedy}."
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -74,7 +74,7 @@ def deep(depth: int) -> bytes:
 BAD_JSON = [
     (b"\xff{}", "{f} is not UTF-8 text (byte 0 is 0xff); {remedy}"),
     (codecs.BOM_UTF16_LE + '{"schema": 1}'.encode("utf-16-le"),
-     "{f} is UTF-16 encoded; perfaudit reads UTF-8 JSON: {remedy}"),
+     "{f} is not UTF-8 text (it starts with a UTF-16 byte order mark); {remedy}"),
     (deep(100_000), "{f} is nested too deeply to be JSON perfaudit wrote; {remedy}"),
     (deep(40), "{f} is nested more than 32 levels deep, which no perfaudit file is; {remedy}"),
     (b'{"schema": NaN}', "{f} holds the number NaN, which JSON cannot; {remedy}"),

@@ -117,6 +117,7 @@ def test_report_and_diff_of_any_file(content: bytes, fmt: str) -> None:
     with in_directory() as directory:
         (directory / "r.json").write_bytes(content)
         assert_handled(run("report", "r.json", "--format", fmt, "-o", f"out.{fmt}"))
+        assert_handled(run("report", "r.json", "--github", "--junit", "junit.xml", "-o", "t.txt"))
         for other in ("scan", "bench"):
             assert_handled(run("diff", "r.json", str(fixture_path(other))))
             assert_handled(run("diff", str(fixture_path(other)), "r.json", "--format", "markdown"))
