@@ -223,7 +223,7 @@ def test_requests_file_errors_exit_2_before_any_database(
     tmp_path: Path, text: str, message: str
 ) -> None:
     (tmp_path / "r.toml").write_text(text, encoding="utf-8")
-    run = scan(tmp_path, "--requests", "r.toml", cwd=tmp_path)
+    run = scan(tmp_path, "--settings", "shopdemo.settings", "--requests", "r.toml", cwd=tmp_path)
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == f"perfaudit: error: requests file 'r.toml': {message}\n"
 
