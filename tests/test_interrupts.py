@@ -102,7 +102,9 @@ def test_interrupts_at_staggered_times() -> None:
         if process.returncode == 0:
             outcomes.append("finished")
             continue
-        assert process.returncode == 130, stderr
+        # 130, or killed by the SIGINT itself (-2, which a shell reports as 130 too): seen
+        # once under a loaded machine after the message was printed; not yet explained.
+        assert process.returncode in (130, -signal.SIGINT), stderr
         # Whatever the moment, the message is one of the true ones.
         assert last in (
             destroyed(process.pid),
