@@ -18,15 +18,15 @@ Pure: no Django import; works on :mod:`perfaudit.records` dataclasses only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from perfaudit.errors import ConfigError
 from perfaudit.fingerprint import fingerprint_sql, first_table, statement_verb
 from perfaudit.fixes import (
     JOINABLE,
     RELATIONS,
-    suggest_eager_load,
     suggest_fix,
     suggest_removal,
     suggest_reuse,
@@ -75,7 +75,7 @@ def detect_findings(
         if query.sql not in shapes:
             shapes[query.sql] = fingerprint_sql(query.sql)
     prints = [shapes[query.sql] for query in queries]
-    loops = [g for g in _group_shapes(queries, prints) if _is_n_plus_one(g, threshold)]
+    loops = [g for g in _group_shapes(queries, prints) if _is_n_plus_one(g, threshold, queries)]
     covered = {i for g in loops for i in g.indexes}
     ranked: list[tuple[int, Finding]] = []
     for chain in _chain_relations(loops, queries):
@@ -96,12 +96,41 @@ def _is_data_statement(fingerprint: str) -> bool:
     return statement_verb(fingerprint) not in TRANSACTION_VERBS
 
 
+# A relation read or written row by row is one loop whatever SQL each row gets: the ORM
+# varies it with the values (NULL vs a placeholder, a boolean column vs NOT it, list lengths).
+_BY_RELATION = frozenset(
+    {"forward", "reverse_one_to_one", "reverse_fk", "m2m", "related_count", "related_exists",
+     "related_filter", "related_first", "related_aggregate", "generic_fk", "deferred",
+     "row_save", "row_delete", "m2m_write", "related_write"}
+)  # fmt: skip
+_WRITES = frozenset({"row_save", "row_delete", "m2m_write", "related_write"})
+# Bounded by the number of models, not rows: Django caches each ContentType once.
+_NEVER_PER_ROW = frozenset({"content_type_cache"})
+_NEGATED_COLUMN = re.compile(r'\bnot (?=")')
+_NULL_TEST = re.compile(r"\bis (?:not )?null\b")
+
+
+def _shape_key(query: CapturedQuery, shape: str) -> tuple[object, ...]:
+    """What groups a query with the others of its loop.
+
+    By relation (and the QuerySet method, and the statement verb for reads) when the ORM
+    access is known; else by the fingerprint with value-dependent spellings folded together.
+    """
+    trigger = query.trigger
+    if trigger is not None and trigger.kind in _BY_RELATION:
+        verb = "" if trigger.kind in _WRITES else statement_verb(shape)
+        return ("relation", trigger.kind, trigger.model, trigger.field, trigger.operation, verb)
+    if "not " in shape or " null" in shape:
+        shape = _NULL_TEST.sub("= ?", _NEGATED_COLUMN.sub("", shape))
+    return ("sql", shape)
+
+
 def _group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> list[_Group]:
     groups: dict[tuple[object, ...], _Group] = {}
     for index, (query, shape) in enumerate(zip(queries, prints, strict=True)):
         if not _is_data_statement(shape):
             continue
-        key = (query.is_framework, query.alias, shape, query.callsite)
+        key = (query.is_framework, query.alias, _shape_key(query, shape), query.callsite)
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(shape, query.callsite, query.is_framework, query.alias)
@@ -110,9 +139,12 @@ def _group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> li
     return list(groups.values())  # dicts keep insertion order: first occurrence first
 
 
-def _is_n_plus_one(group: _Group, threshold: int) -> bool:
+def _is_n_plus_one(group: _Group, threshold: int, queries: Sequence[CapturedQuery]) -> bool:
     # The same values every time is a duplicate, not a per-row query.
-    return len(group.indexes) >= threshold and len(group.executions) >= 2
+    if len(group.indexes) < threshold or len(group.executions) < 2:
+        return False
+    trigger = group.trigger(queries)
+    return trigger is None or trigger.kind not in _NEVER_PER_ROW
 
 
 def _group_duplicates(
@@ -174,11 +206,11 @@ def _is_nested(outer: _Group, inner: _Group) -> bool:
     if inner.callsite == outer.callsite:
         return True
     a, b = outer.callsite, inner.callsite
-    if (
-        a is None
-        or b is None
-        or (a.file, a.function, a.template) != (b.file, b.function, b.template)
-    ):
+    if a is None or b is None:
+        return False
+    # Nested serializers declare their fields in different classes, maybe different files.
+    is_declared = a.declaration is not None and b.declaration is not None
+    if not is_declared and (a.file, a.function, a.template) != (b.file, b.function, b.template):
         return False
     return outer.indexes[0] < inner.indexes[0] < outer.indexes[-1]
 
@@ -200,10 +232,19 @@ def _n_plus_one_finding(chain: list[_Group], queries: Sequence[CapturedQuery]) -
         links = [g.trigger(queries) for g in chain]
         field_name = "__".join(t.field for t in links if t is not None)
         is_joinable = all(t is not None and t.kind in JOINABLE for t in links)
-        method = "select_related" if is_joinable else "prefetch_related"
-        suggestion = suggest_eager_load(method, field_name, trigger.model)
+        # The whole path in one eager load: fixed the way its first link would be.
+        chained = replace(trigger, kind="forward" if is_joinable else "reverse_fk")
+        suggestion = suggest_fix(
+            replace(chained, field=field_name), root.fingerprint, callsite=root.callsite
+        )
     else:
-        suggestion = suggest_fix(trigger, root.fingerprint)
+        suggestion = suggest_fix(
+            trigger,
+            root.fingerprint,
+            callsite=root.callsite,
+            signal=sample.signal,
+            fired_by=sample.fired_by,
+        )
     return Finding(
         kind="n_plus_one",
         fingerprint=root.fingerprint,
@@ -214,6 +255,7 @@ def _n_plus_one_finding(chain: list[_Group], queries: Sequence[CapturedQuery]) -
         suggestion=suggestion,
         callsite=root.callsite,
         sample_sql=sample.sql,
+        fired_by=sample.fired_by,
     )
 
 
