@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection, connections
 
 from perfaudit.capture import capture_queries
-from shopdemo.shop.models import Category
+from shopdemo.shop.models import Category, Product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 HERE = "tests/test_capture_threads.py"
@@ -134,3 +134,39 @@ def test_nested_captures_both_record_other_threads() -> None:
         count_categories()
     assert len(inner) == 1
     assert len(outer) == 2
+
+
+def make_products() -> None:
+    categories = [Category.objects.create(name=f"c{i}", slug=f"c{i}") for i in range(3)]
+    for i, category in enumerate(categories):
+        Product.objects.create(name=f"p{i}", category=category, price=1, created_at="2026-01-01T00:00Z")
+
+
+@pytest.mark.parametrize("client_kind", ["async-client", "sync-client"])
+def test_an_async_view_is_captured_from_either_test_client(client_kind: str) -> None:
+    from django.test import AsyncClient, Client, override_settings
+
+    make_products()
+
+    async def with_async_client() -> int:
+        # No outer async_to_sync: thread-sensitive ORM calls run on asgiref's own thread.
+        with capture_queries() as queries:
+            response = await AsyncClient().get("/async/")
+        await sync_to_async(connections.close_all)()  # that thread's connection
+        captured.extend(queries)
+        return response.status_code
+
+    captured: list = []
+    with override_settings(ROOT_URLCONF="tests.capture_views"):
+        if client_kind == "async-client":
+            status = asyncio.run(with_async_client())
+        else:
+            with capture_queries() as queries:
+                status = Client().get("/async/").status_code
+            captured.extend(queries)
+    assert status == 200
+    # list() of a queryset handed to sync_to_async runs with no project frame on its thread.
+    assert "shop_product" in captured[0].sql
+    assert [q.callsite.function for q in captured[1:]] == ["category_of"] * 3
+    assert {q.trigger.field for q in captured[1:]} == {"category"}
+    assert not any(q.is_framework for q in captured)
