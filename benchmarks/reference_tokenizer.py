@@ -28,9 +28,12 @@ _MASTER = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _SIGN_WORDS = frozenset(
-    "select where and or not on when then else case in values between like is limit offset "
-    "by set return returning having as escape interval distinct all any some array".split()
-)
+    {
+        "select", "where", "and", "or", "not", "on", "when", "then", "else", "case", "in",
+        "values", "between", "like", "is", "limit", "offset", "by", "set", "return", "returning",
+        "having", "as", "escape", "interval", "distinct", "all", "any", "some", "array",
+    }
+)  # fmt: skip
 _NO_SPACE_BEFORE = frozenset({",", ")", "]", ".", "::", "["})
 _NO_SPACE_AFTER = frozenset({"(", "[", ".", "::"})
 

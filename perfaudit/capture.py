@@ -105,9 +105,9 @@ class QueryRecorder:
             fired_by=fired_by,
         )
 
-    def callsite(self, frame: FrameType | None, template: tuple[str, int | None] | None) -> (
-        CallSite | None
-    ):
+    def callsite(
+        self, frame: FrameType | None, template: tuple[str, int | None] | None
+    ) -> CallSite | None:
         name, line = template if template is not None else (None, None)
         if frame is None:
             if name is None:

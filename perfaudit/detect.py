@@ -18,7 +18,6 @@ Pure: no Django import; works on :mod:`perfaudit.records` dataclasses only.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +30,7 @@ from perfaudit.fixes import (
     suggest_removal,
     suggest_reuse,
 )
+from perfaudit.grouping import NEVER_PER_ROW, shape_key
 from perfaudit.records import CallSite, CapturedQuery, EagerLoad, Finding, Trigger
 
 __all__ = ["detect_findings"]
@@ -96,41 +96,12 @@ def _is_data_statement(fingerprint: str) -> bool:
     return statement_verb(fingerprint) not in TRANSACTION_VERBS
 
 
-# A relation read or written row by row is one loop whatever SQL each row gets: the ORM
-# varies it with the values (NULL vs a placeholder, a boolean column vs NOT it, list lengths).
-_BY_RELATION = frozenset(
-    {"forward", "reverse_one_to_one", "reverse_fk", "m2m", "related_count", "related_exists",
-     "related_filter", "related_first", "related_aggregate", "generic_fk", "deferred",
-     "row_save", "row_delete", "m2m_write", "related_write"}
-)  # fmt: skip
-_WRITES = frozenset({"row_save", "row_delete", "m2m_write", "related_write"})
-# Bounded by the number of models, not rows: Django caches each ContentType once.
-_NEVER_PER_ROW = frozenset({"content_type_cache"})
-_NEGATED_COLUMN = re.compile(r'\bnot (?=")')
-_NULL_TEST = re.compile(r"\bis (?:not )?null\b")
-
-
-def _shape_key(query: CapturedQuery, shape: str) -> tuple[object, ...]:
-    """What groups a query with the others of its loop.
-
-    By relation (and the QuerySet method, and the statement verb for reads) when the ORM
-    access is known; else by the fingerprint with value-dependent spellings folded together.
-    """
-    trigger = query.trigger
-    if trigger is not None and trigger.kind in _BY_RELATION:
-        verb = "" if trigger.kind in _WRITES else statement_verb(shape)
-        return ("relation", trigger.kind, trigger.model, trigger.field, trigger.operation, verb)
-    if "not " in shape or " null" in shape:
-        shape = _NULL_TEST.sub("= ?", _NEGATED_COLUMN.sub("", shape))
-    return ("sql", shape)
-
-
 def _group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> list[_Group]:
     groups: dict[tuple[object, ...], _Group] = {}
     for index, (query, shape) in enumerate(zip(queries, prints, strict=True)):
         if not _is_data_statement(shape):
             continue
-        key = (query.is_framework, query.alias, _shape_key(query, shape), query.callsite)
+        key = (query.is_framework, query.alias, shape_key(query, shape), query.callsite)
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(shape, query.callsite, query.is_framework, query.alias)
@@ -144,7 +115,7 @@ def _is_n_plus_one(group: _Group, threshold: int, queries: Sequence[CapturedQuer
     if len(group.indexes) < threshold or len(group.executions) < 2:
         return False
     trigger = group.trigger(queries)
-    return trigger is None or trigger.kind not in _NEVER_PER_ROW
+    return trigger is None or trigger.kind not in NEVER_PER_ROW
 
 
 def _group_duplicates(

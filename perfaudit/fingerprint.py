@@ -17,10 +17,11 @@ import re
 
 __all__ = ["fingerprint_sql", "first_table", "statement_verb"]
 
-# A run of plain quoted identifiers ("t"."a", "t"."b", ...: Django's column lists) is one token,
-# since nothing in it can change. Order matters: longer and more specific alternatives come first, so E'..' wins over the word
-# "e" and "::" over a ":name" placeholder. Every alternative is anchored at a token start
-# because finditer resumes exactly where the previous token ended.
+# A run of plain quoted identifiers ("t"."a", "t"."b", ...: Django's column lists) is one
+# token, since nothing in it can change. Order matters: longer and more specific alternatives
+# come first, so E'..' wins over the word "e" and "::" over a ":name" placeholder. Every
+# alternative is anchored at a token start because finditer resumes exactly where the previous
+# token ended.
 _TOKEN = re.compile(
     r"""
     \s*  # leading whitespace belongs to the token: half as many matches to loop over
@@ -28,7 +29,8 @@ _TOKEN = re.compile(
       (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
     | (?P<estr>[eE]'(?:[^'\\]|\\.|'')*'?)
     | (?P<str>(?:[nNbBxX]|[uU]&)?'(?:[^']|'')*'?)
-    | (?P<ident>"[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*(?:,\ "[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*)*(?!"))
+    | (?P<ident>"[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*
+        (?:,\ "[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*)*(?!"))
     | (?P<qident>"(?:[^"]|"")*"(?:\."(?:[^"]|"")*")*|"(?:[^"]|"")*|`(?:[^`]|``)*`?)
     | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*|)\$.*?(?:\$(?P=tag)\$|\Z))
     | (?P<param>%\((?:[^)]*)\)s|%s|\$\d+|\?\d*|(?<!:):(?:[A-Za-z_][A-Za-z_0-9]*|\d+)

@@ -113,9 +113,21 @@ class StackWalk:
     """What a query's stack says, read in one walk from ``frame`` outwards."""
 
     __slots__ = (
-        "callsite", "template", "declaration", "trigger_frame", "queryset_frame", "operation",
-        "write_frame", "gfk_frame", "is_content_type_cache", "is_prefetch", "is_auth",
-        "in_request", "in_view", "signal", "fired_by",
+        "callsite",
+        "declaration",
+        "fired_by",
+        "gfk_frame",
+        "in_request",
+        "in_view",
+        "is_auth",
+        "is_content_type_cache",
+        "is_prefetch",
+        "operation",
+        "queryset_frame",
+        "signal",
+        "template",
+        "trigger_frame",
+        "write_frame",
     )  # fmt: skip
 
     def __init__(self, frame: FrameType | None) -> None:

@@ -7,6 +7,7 @@ wraps one request into a :class:`RequestAudit`. Plain dicts exist only in ``repo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
@@ -57,13 +58,13 @@ class Trigger:
     field: str  # the attribute accessed: "author", "tags", "reviews", "description"
     target: str = ""  # "app_label.Model" the relation points to ("" for deferred/queryset)
     # The QuerySet method that ran the query: "exists", "first", "aggregate", "count", ...
-    operation: str = field(default="", compare=False)
+    operation: str = dataclasses.field(default="", compare=False)
     # aggregate(): the expressions, written from the owner ("Sum('items__price')").
-    aggregates: tuple[str, ...] = field(default=(), compare=False)
+    aggregates: tuple[str, ...] = dataclasses.field(default=(), compare=False)
     # The owner model's Meta.ordering: Django drops it from queries with an aggregate.
-    ordering: tuple[str, ...] = field(default=(), compare=False)
+    ordering: tuple[str, ...] = dataclasses.field(default=(), compare=False)
     # The target's field that points back at the owner ("book" for Book.reviews).
-    remote: str = field(default="", compare=False)
+    remote: str = dataclasses.field(default="", compare=False)
 
 
 @dataclass(frozen=True)

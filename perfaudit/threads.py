@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from contextvars import ContextVar
 from types import FrameType
 from typing import Any, Protocol
@@ -53,7 +54,7 @@ _in_context: ContextVar[tuple[Sink, ...]] = ContextVar("perfaudit_captures", def
 class _WatchedStore:
     """Stands in for ``connections._connections``: hands each connection to ``adopt`` first."""
 
-    __slots__ = ("_inner", "_adopt")
+    __slots__ = ("_adopt", "_inner")
 
     def __init__(self, inner: Any, adopt: Callable[[Any], None]) -> None:
         object.__setattr__(self, "_inner", inner)
@@ -150,7 +151,7 @@ class _Hub:
 _HUB = _Hub()
 
 
-class open_capture:  # noqa: N801 - used as a context manager, named like one
+class open_capture:
     """Route queries to ``sink`` from every thread inside the ``with`` block."""
 
     def __init__(self, sink: Sink) -> None:
@@ -162,8 +163,7 @@ class open_capture:  # noqa: N801 - used as a context manager, named like one
         self.token = _in_context.set((*_in_context.get(), self.sink))
 
     def __exit__(self, *exc: object) -> None:
-        try:
+        # A block exited in another context than it entered (an odd async test) cannot reset.
+        with suppress(ValueError):
             _in_context.reset(self.token)
-        except ValueError:  # exited in another context than entered (an odd async test)
-            pass
         _HUB.exit(self.sink)

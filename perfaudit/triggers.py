@@ -116,7 +116,7 @@ def _refined(
 def _aggregate_text(alias: str, expression: Any, relation: str) -> str:
     """``total=Sum('items__price')``: the aggregate written from the owner's side."""
     sources = getattr(expression, "source_expressions", None) or []
-    names = [s.name for s in sources if isinstance(s, F)]
+    names = [str(getattr(s, "name", "")) for s in sources if isinstance(s, F)]
     function = type(expression).__name__
     if len(names) != 1:
         return f"{alias}={function}(...)"
@@ -230,9 +230,7 @@ def m2m_relations(owner: type[Model], target: Any) -> list[tuple[str, Any, str, 
         else:
             through = relation.remote_field.through
             column = _through_column(through, relation.m2m_field_name())
-            relations.append(
-                (str(relation.name), through, relation.related_query_name(), column)
-            )
+            relations.append((str(relation.name), through, relation.related_query_name(), column))
     return relations
 
 

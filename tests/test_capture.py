@@ -203,10 +203,13 @@ def test_queries_in_process_view_are_the_middlewares(shop, client) -> None:
     from django.test import override_settings
 
     middleware = [*settings.MIDDLEWARE, "tests.capture_views.CountingMiddleware"]
-    with override_settings(MIDDLEWARE=middleware, ROOT_URLCONF="tests.capture_views"):
-        with capture_queries() as queries:
-            assert client.get("/names/").status_code == 200
-    assert [(q.is_framework, "COUNT(*)" in q.sql) for q in queries] == [(True, True), (False, False)]
+    settings_ = override_settings(MIDDLEWARE=middleware, ROOT_URLCONF="tests.capture_views")
+    with settings_, capture_queries() as queries:
+        assert client.get("/names/").status_code == 200
+    assert [(q.is_framework, "COUNT(*)" in q.sql) for q in queries] == [
+        (True, True),
+        (False, False),
+    ]
     assert queries[0].callsite.file == "tests/capture_views.py"
     assert queries[1].callsite.function == "category_names"
 

@@ -87,7 +87,10 @@ def test_sync_to_async_insensitive_in_an_event_loop() -> None:
     async def main() -> None:
         with capture_queries() as queries:
             await asyncio.gather(
-                *(sync_to_async(closing(count_categories), thread_sensitive=False)() for _ in range(4))
+                *(
+                    sync_to_async(closing(count_categories), thread_sensitive=False)()
+                    for _ in range(4)
+                )
             )
         assert shapes(queries) == [("count_categories", True)] * 4
 
@@ -139,7 +142,9 @@ def test_nested_captures_both_record_other_threads() -> None:
 def make_products() -> None:
     categories = [Category.objects.create(name=f"c{i}", slug=f"c{i}") for i in range(3)]
     for i, category in enumerate(categories):
-        Product.objects.create(name=f"p{i}", category=category, price=1, created_at="2026-01-01T00:00Z")
+        Product.objects.create(
+            name=f"p{i}", category=category, price=1, created_at="2026-01-01T00:00Z"
+        )
 
 
 @pytest.mark.parametrize("client_kind", ["async-client", "sync-client"])

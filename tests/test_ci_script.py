@@ -13,6 +13,6 @@ def test_ci_run_exports_ci_before_the_first_test_run() -> None:
     # CI is set in the pytest processes that .ci/run starts.
     lines = CI_RUN.read_text(encoding="utf-8").splitlines()
     exports = [i for i, line in enumerate(lines) if re.match(r"^export\b.*\bCI=(true|1)\b", line)]
-    runs = [i for i, line in enumerate(lines) if "TEST_COMMAND\"" in line and "eval" in line]
+    runs = [i for i, line in enumerate(lines) if 'TEST_COMMAND"' in line and "eval" in line]
     assert runs, "no test run found in .ci/run"
     assert exports and exports[0] < runs[0]

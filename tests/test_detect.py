@@ -111,15 +111,26 @@ KINDS = [
         id="related_exists",
     ),
     pytest.param(
-        Trigger("related_aggregate", "shop.Order", "items", "shop.OrderItem",
-                aggregates=("total=Sum('items__unit_price')",)),
+        Trigger(
+            "related_aggregate",
+            "shop.Order",
+            "items",
+            "shop.OrderItem",
+            aggregates=("total=Sum('items__unit_price')",),
+        ),
         "Aggregate in the same query: annotate(total=Sum('items__unit_price')) on the Order "
         "queryset and read the annotated value instead of calling .items.aggregate() per row.",
         id="related_aggregate",
     ),
     pytest.param(
-        Trigger("related_first", "shop.Product", "reviews", "shop.Review", operation="latest",
-                remote="product"),
+        Trigger(
+            "related_first",
+            "shop.Product",
+            "reviews",
+            "shop.Review",
+            operation="latest",
+            remote="product",
+        ),
         "Load the rows once: prefetch_related(Prefetch('reviews', queryset=Review.objects."
         "order_by(<the order first()/latest() uses>), to_attr='reviews_ordered')) and read "
         "obj.reviews_ordered[0], or annotate a Subquery(Review.objects.filter(product="
@@ -624,7 +635,9 @@ def test_a_read_and_a_count_of_one_relation_on_one_line_stay_apart():
 
 
 def test_admin_list_display_gets_list_select_related():
-    site = CallSite("books/admin.py", 9, "BookAdmin.list_display", declaration="list_display 'author'")
+    site = CallSite(
+        "books/admin.py", 9, "BookAdmin.list_display", declaration="list_display 'author'"
+    )
     (finding,) = detect_findings(loop(CUSTOMER_BY_PK, [1, 2], site=site, trigger=AUTHOR))
     assert finding.suggestion == (
         "Add list_select_related = ('author',) to BookAdmin (or select_related('author') in its "
@@ -636,9 +649,16 @@ def test_a_signal_handler_names_itself_and_the_loop_that_saves():
     handler = CallSite("books/signals.py", 12, "count_reviews")
     saving = CallSite("books/views.py", 40, "rate_all")
     queries = [
-        CapturedQuery(REVIEWS_OF, (n,), 1.0, "default", handler,
-                      trigger=Trigger("queryset", "shop.Review", ""),
-                      signal="post_save of shop.Product", fired_by=saving)
+        CapturedQuery(
+            REVIEWS_OF,
+            (n,),
+            1.0,
+            "default",
+            handler,
+            trigger=Trigger("queryset", "shop.Review", ""),
+            signal="post_save of shop.Product",
+            fired_by=saving,
+        )
         for n in (1, 2)
     ]
     (finding,) = detect_findings(queries)

@@ -19,73 +19,191 @@ APP = SHAPES / "shapes"
 # path: [(kind, model, field, count, file, marker, fix fragments...)]
 EXPECTED: dict[str, list[tuple[object, ...]]] = {
     "/drf/nested/": [
-        ("n_plus_one", "shapes.Review", "book", 8, "serializers.py", "drf-nested",
-         "select_related('book')"),
+        (
+            "n_plus_one",
+            "shapes.Review",
+            "book",
+            8,
+            "serializers.py",
+            "drf-nested",
+            "select_related('book')",
+        ),
     ],
     "/drf/method/": [
-        ("n_plus_one", "shapes.Book", "reviews", 4, "serializers.py", "drf-method",
-         "annotate(Count('reviews'))", "Meta.ordering = ['title']", ".order_by('title')"),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "reviews",
+            4,
+            "serializers.py",
+            "drf-method",
+            "annotate(Count('reviews'))",
+            "Meta.ordering = ['title']",
+            ".order_by('title')",
+        ),
     ],
     "/admin/shapes/book/": [
-        ("n_plus_one", "shapes.Book", "publisher", 4, "admin.py", "admin",
-         "list_select_related = ('publisher',) to BookAdmin"),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "publisher",
+            4,
+            "admin.py",
+            "admin",
+            "list_select_related = ('publisher',) to BookAdmin",
+        ),
     ],
     "/m2m-self/": [
-        ("n_plus_one", "shapes.Profile", "follows", 3, "views.py", "m2m-self",
-         "prefetch_related('follows')"),
+        (
+            "n_plus_one",
+            "shapes.Profile",
+            "follows",
+            3,
+            "views.py",
+            "m2m-self",
+            "prefetch_related('follows')",
+        ),
     ],
     "/gfk/": [
-        ("n_plus_one", "shapes.Comment", "content_object", 4, "views.py", "gfk",
-         "prefetch_related('content_object')", "GenericPrefetch('content_object'"),
+        (
+            "n_plus_one",
+            "shapes.Comment",
+            "content_object",
+            4,
+            "views.py",
+            "gfk",
+            "prefetch_related('content_object')",
+            "GenericPrefetch('content_object'",
+        ),
     ],
     "/mti/": [
-        ("n_plus_one", "shapes.Place", "restaurant", 3, "views.py", "mti",
-         "select_related('restaurant')"),
+        (
+            "n_plus_one",
+            "shapes.Place",
+            "restaurant",
+            3,
+            "views.py",
+            "mti",
+            "select_related('restaurant')",
+        ),
     ],
     "/deferred/": [
         ("n_plus_one", "shapes.Book", "summary", 4, "views.py", "deferred", "only()"),
     ],
     "/exists/": [
-        ("n_plus_one", "shapes.Book", "reviews", 4, "models.py", "exists",
-         "Exists(Review.objects.filter(book=OuterRef('pk')))"),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "reviews",
+            4,
+            "models.py",
+            "exists",
+            "Exists(Review.objects.filter(book=OuterRef('pk')))",
+        ),
     ],
     "/first/": [
-        ("n_plus_one", "shapes.Book", "reviews", 4, "models.py", "first",
-         "Prefetch('reviews'", "to_attr=", "Subquery("),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "reviews",
+            4,
+            "models.py",
+            "first",
+            "Prefetch('reviews'",
+            "to_attr=",
+            "Subquery(",
+        ),
     ],
     "/aggregate/": [
-        ("n_plus_one", "shapes.Book", "reviews", 4, "models.py", "aggregate",
-         "annotate(avg=Avg('reviews__stars'))", ".order_by('title')"),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "reviews",
+            4,
+            "models.py",
+            "aggregate",
+            "annotate(avg=Avg('reviews__stars'))",
+            ".order_by('title')",
+        ),
     ],
     "/nested/": [
-        ("n_plus_one", "shapes.Book", "reviews__reviewer", 12, "views.py", "nested-outer",
-         "prefetch_related('reviews__reviewer')"),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "reviews__reviewer",
+            12,
+            "views.py",
+            "nested-outer",
+            "prefetch_related('reviews__reviewer')",
+        ),
     ],
     "/save/": [
         ("n_plus_one", "shapes.Book", None, 4, "views.py", "save", "Book.objects.bulk_update("),
     ],
     "/m2m-add/": [
-        ("n_plus_one", "shapes.Book", "tags", 4, "views.py", "m2m-add",
-         "Book.tags.through.objects.bulk_create("),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "tags",
+            4,
+            "views.py",
+            "m2m-add",
+            "Book.tags.through.objects.bulk_create(",
+        ),
     ],
     "/signal/": [
-        ("n_plus_one", "shapes.Review", None, 4, "views.py", "signal-loop",
-         "Review.objects.bulk_create("),
-        ("n_plus_one", "shapes.Review", None, 4, "signals.py", "handler",
-         "post_save of shapes.Review handler at shapes/signals.py:{handler}",
-         "saved one at a time at shapes/views.py:{signal-loop}"),
+        (
+            "n_plus_one",
+            "shapes.Review",
+            None,
+            4,
+            "views.py",
+            "signal-loop",
+            "Review.objects.bulk_create(",
+        ),
+        (
+            "n_plus_one",
+            "shapes.Review",
+            None,
+            4,
+            "signals.py",
+            "handler",
+            "post_save of shapes.Review handler at shapes/signals.py:{handler}",
+            "saved one at a time at shapes/views.py:{signal-loop}",
+        ),
     ],
     "/async/": [
-        ("n_plus_one", "shapes.Book", "author", 4, "views.py", "worker",
-         "select_related('author')"),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "author",
+            4,
+            "views.py",
+            "worker",
+            "select_related('author')",
+        ),
     ],
     "/threads/": [
-        ("n_plus_one", "shapes.Book", "author", 4, "views.py", "worker",
-         "select_related('author')"),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "author",
+            4,
+            "views.py",
+            "worker",
+            "select_related('author')",
+        ),
     ],
     "/jinja/": [
-        ("n_plus_one", "shapes.Book", "publisher", 4, "views.py", "jinja",
-         "select_related('publisher')"),
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "publisher",
+            4,
+            "views.py",
+            "jinja",
+            "select_related('publisher')",
+        ),
     ],
     "/duplicate/": [
         ("duplicate", "shapes.Publisher", None, 3, "views.py", "duplicate", "run it once"),
@@ -116,7 +234,11 @@ def shapes_scan(tmp_path_factory: pytest.TempPathFactory) -> Run:
     tmp = tmp_path_factory.mktemp("shapes-scan")
     urls = [arg for path in EXPECTED for arg in ("--url", path)]
     run = run_scan(
-        "--user", "admin", *urls, cwd=SHAPES, env={"SHAPES_DB": str(tmp / "shapes.sqlite3")},
+        "--user",
+        "admin",
+        *urls,
+        cwd=SHAPES,
+        env={"SHAPES_DB": str(tmp / "shapes.sqlite3")},
         json_path=tmp / "report.json",
     )
     assert run.report is not None, run.stderr
@@ -138,8 +260,11 @@ def test_the_scan_reaches_every_shape(shapes_scan: Run) -> None:
 def test_each_shape_is_found_named_and_fixed(shapes_scan: Run, path: str) -> None:
     found = findings_of(shapes_scan, path)
     if path == "/admin/shapes/book/":
-        extra = [f for f in found if (f["kind"], f["model"], f["field"], f["count"],
-                                      f["callsite"]) == ADMIN_COUNT]
+        extra = [
+            f
+            for f in found
+            if (f["kind"], f["model"], f["field"], f["count"], f["callsite"]) == ADMIN_COUNT
+        ]
         assert len(extra) == 1, found
         found = [f for f in found if f not in extra]
     assert len(found) == len(EXPECTED[path]), found
@@ -148,7 +273,10 @@ def test_each_shape_is_found_named_and_fixed(shapes_scan: Run, path: str) -> Non
         found, EXPECTED[path], strict=True
     ):
         assert (finding["kind"], finding["model"], finding["field"], finding["count"]) == (
-            kind, model, field, count,
+            kind,
+            model,
+            field,
+            count,
         )
         site = finding["callsite"]
         assert (site["file"], site["line"]) == (f"shapes/{file}", marker(file, name)), site
@@ -188,7 +316,9 @@ def test_no_n_plus_one_beyond_the_labelled_ones(shapes_scan: Run) -> None:
         1 for shapes in EXPECTED.values() for shape in shapes if shape[0] == "n_plus_one"
     )
     found = [
-        f for r in shapes_scan.report["requests"] for f in r["findings"]
+        f
+        for r in shapes_scan.report["requests"]
+        for f in r["findings"]
         if f["kind"] == "n_plus_one"
     ]
     assert len(found) == labelled

@@ -25,6 +25,9 @@ class Publisher(models.Model):
 class Tag(models.Model):
     name = models.CharField(max_length=50)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Book(models.Model):
     title = models.CharField(max_length=200)
@@ -56,16 +59,25 @@ class Book(models.Model):
 class Reader(models.Model):
     name = models.CharField(max_length=100)
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Review(models.Model):
     book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="reviews")
     reviewer = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="reviews")
     stars = models.PositiveSmallIntegerField()
 
+    def __str__(self) -> str:
+        return f"{self.stars} stars"
+
 
 class Profile(models.Model):
     name = models.CharField(max_length=100)
     follows = models.ManyToManyField("self", symmetrical=False, related_name="followers")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Comment(models.Model):
@@ -74,9 +86,15 @@ class Comment(models.Model):
     content_object = GenericForeignKey("content_type", "object_id")
     text = models.CharField(max_length=100)
 
+    def __str__(self) -> str:
+        return self.text
+
 
 class Place(models.Model):
     name = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Restaurant(Place):

@@ -5,7 +5,16 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 
 from shapes.models import (
-    Author, Book, Comment, Place, Profile, Publisher, Reader, Restaurant, Review, Tag,
+    Author,
+    Book,
+    Comment,
+    Place,
+    Profile,
+    Publisher,
+    Reader,
+    Restaurant,
+    Review,
+    Tag,
 )  # fmt: skip
 
 

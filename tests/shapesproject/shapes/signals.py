@@ -12,4 +12,5 @@ from shapes.models import Review
 
 @receiver(post_save, sender=Review)
 def count_reviews(sender: Any, instance: Review, **kwargs: Any) -> None:
-    instance.book_review_count = Review.objects.filter(book_id=instance.book_id).count()  # shape: handler
+    reviews = Review.objects.filter(book_id=instance.book_id)
+    instance.book_review_count = reviews.count()  # shape: handler

@@ -22,7 +22,9 @@ def drf_method(request: HttpRequest) -> JsonResponse:
 
 
 def m2m_self(request: HttpRequest) -> JsonResponse:
-    follows = {p.name: [f.name for f in p.follows.all()] for p in Profile.objects.all()}  # shape: m2m-self
+    follows = {}
+    for profile in Profile.objects.all():
+        follows[profile.name] = [f.name for f in profile.follows.all()]  # shape: m2m-self
     return JsonResponse(follows)
 
 
