@@ -123,7 +123,10 @@ class _Hub:
 
     def owners(self) -> tuple[Sink, ...]:
         open_now = self.open
-        owners = tuple(s for s in _in_context.get() if any(s is o for o, _ in open_now))
+        in_context = _in_context.get()
+        if len(open_now) == 1 and in_context and in_context[-1] is open_now[0][0]:
+            return in_context[-1:]  # the usual case: one capture, and this is its context
+        owners = tuple(s for s in in_context if any(s is o for o, _ in open_now))
         if owners or not open_now:
             return owners
         if len({thread for _, thread in open_now}) == 1:

@@ -102,8 +102,23 @@ def _refined(
     trigger: Trigger, operation: str, owner: type[Model], queryset_frame: FrameType | None
 ) -> Trigger:
     """Add what the fix needs: the operation, the aggregates, the owner's Meta.ordering."""
+    if trigger.kind != "related_aggregate":  # the same every row of a loop: build it once
+        key = (trigger, trigger.remote, operation, owner)
+        refined = _refined_triggers.get(key)
+        if refined is None:
+            refined = _refined_triggers[key] = _refine(trigger, operation, owner, None)
+        return refined
+    return _refine(trigger, operation, owner, queryset_frame)
+
+
+_refined_triggers: dict[tuple[object, ...], Trigger] = {}
+
+
+def _refine(
+    trigger: Trigger, operation: str, owner: type[Model], queryset_frame: FrameType | None
+) -> Trigger:
     aggregates: tuple[str, ...] = ()
-    if trigger.kind == "related_aggregate" and queryset_frame is not None:
+    if queryset_frame is not None:
         expressions = queryset_frame.f_locals.get("kwargs") or {}
         aggregates = tuple(
             _aggregate_text(alias, expression, trigger.field)
@@ -132,11 +147,20 @@ def generic_fk_trigger(field: Any) -> Trigger | None:
     return Trigger("generic_fk", label(model), str(name))
 
 
-def plain_trigger(queryset: Any) -> Trigger | None:
+def plain_trigger(queryset: Any, operation: str = "") -> Trigger | None:
     """A query of ``queryset``'s model that no relation access explains."""
-    return (
-        Trigger("queryset", label(queryset.model), "") if isinstance(queryset, QuerySet) else None
-    )
+    if not isinstance(queryset, QuerySet):
+        return None
+    key = (queryset.model, operation)
+    trigger = _plain_triggers.get(key)
+    if trigger is None:
+        trigger = _plain_triggers[key] = Trigger(
+            "queryset", label(queryset.model), "", operation=operation
+        )
+    return trigger
+
+
+_plain_triggers: dict[tuple[object, str], Trigger] = {}
 
 
 def queryset_trigger(
@@ -152,7 +176,7 @@ def queryset_trigger(
     model = queryset.model
     instance = getattr(queryset, "_hints", {}).get("instance")
     if not isinstance(instance, Model):
-        return _with_operation(plain_trigger(queryset), operation)
+        return plain_trigger(queryset, operation)
     query = queryset.query
     known = getattr(queryset, "_known_related_objects", {})
     fk = next((f for f in known if getattr(f, "model", None) is model), None)
@@ -172,15 +196,11 @@ def queryset_trigger(
         _queryset_triggers[key] = _related_trigger(type(instance), model, fk, query, is_plain, lhs)
     trigger = _queryset_triggers[key]
     if trigger is None:
-        return _with_operation(plain_trigger(queryset), operation)
+        return plain_trigger(queryset, operation)
     kind = _KIND_BY_OPERATION.get(operation)
     if kind is not None:
         trigger = replace(trigger, kind=kind)
     return _refined(trigger, operation, type(instance), frame)
-
-
-def _with_operation(trigger: Trigger | None, operation: str) -> Trigger | None:
-    return trigger if trigger is None else replace(trigger, operation=operation)
 
 
 def _filtered_column(query: Any) -> str:
@@ -243,6 +263,16 @@ def _through_column(through: Any, field_name: str) -> str:
 
 def relation_name(owner: type[Model], target: Any, *, through: Any, reverse: bool = False) -> str:
     """The attribute of ``owner`` that reaches ``target`` through the M2M table ``through``."""
+    key = (owner, target, through, reverse)
+    if key not in _relation_names:
+        _relation_names[key] = _relation_name(owner, target, through, reverse)
+    return _relation_names[key]
+
+
+_relation_names: dict[tuple[object, ...], str] = {}
+
+
+def _relation_name(owner: type[Model], target: Any, through: Any, reverse: bool) -> str:
     found = [r for r in m2m_relations(owner, target) if r[1] is through]
     if len(found) > 1:  # M2M to 'self': the forward field is declared, the reverse side is not
         declared = _declared_name(owner, through)
