@@ -194,7 +194,12 @@ class StackWalk:
             elif role == CONTENT_TYPE_CACHE:
                 self.is_content_type_cache = True
             elif role in (SERIALIZER, ADMIN_LIST):
-                if self.callsite is None and self.declaration is None:
+                # A ListSerializer's loop has no field of its own: its parent's frame does.
+                if (
+                    self.callsite is None
+                    and self.declaration is None
+                    and (role == ADMIN_LIST or "field" in frame.f_locals)
+                ):
                     self.declaration = (role, frame)
             elif role == PREFETCH:
                 self.is_prefetch = True

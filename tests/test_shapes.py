@@ -42,6 +42,17 @@ EXPECTED: dict[str, list[tuple[object, ...]]] = {
             ".order_by('title')",
         ),
     ],
+    "/drf/deep/": [
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "reviews__reviewer",
+            12,
+            "serializers.py",
+            "drf-deep",
+            "prefetch_related('reviews__reviewer')",
+        ),
+    ],
     "/admin/shapes/book/": [
         (
             "n_plus_one",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from shapes.models import Book, Review
+from shapes.models import Book, Reader, Review
 
 
 class BookBriefSerializer(serializers.ModelSerializer):
@@ -28,3 +28,25 @@ class BookCountSerializer(serializers.ModelSerializer):
 
     def get_review_count(self, book: Book) -> int:
         return book.reviews.count()  # shape: drf-method
+
+
+class ReaderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Reader
+        fields = ["id", "name"]
+
+
+class ReviewWithReaderSerializer(serializers.ModelSerializer):
+    reviewer = ReaderSerializer()
+
+    class Meta:
+        model = Review
+        fields = ["id", "stars", "reviewer"]
+
+
+class BookReviewsSerializer(serializers.ModelSerializer):
+    reviews = ReviewWithReaderSerializer(many=True)  # shape: drf-deep
+
+    class Meta:
+        model = Book
+        fields = ["id", "reviews"]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("drf/nested/", views.drf_nested),
     path("drf/method/", views.drf_method),
+    path("drf/deep/", views.drf_deep),
     path("m2m-self/", views.m2m_self),
     path("gfk/", views.generic_fk),
     path("mti/", views.mti_child),

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from shapes.models import Book, Comment, Place, Profile, Publisher, Reader, Review, Tag
-from shapes.serializers import BookCountSerializer, ReviewSerializer
+from shapes.serializers import BookCountSerializer, BookReviewsSerializer, ReviewSerializer
 
 
 def drf_nested(request: HttpRequest) -> JsonResponse:
@@ -19,6 +19,10 @@ def drf_nested(request: HttpRequest) -> JsonResponse:
 
 def drf_method(request: HttpRequest) -> JsonResponse:
     return JsonResponse(BookCountSerializer(Book.objects.all(), many=True).data, safe=False)
+
+
+def drf_deep(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(BookReviewsSerializer(Book.objects.all(), many=True).data, safe=False)
 
 
 def m2m_self(request: HttpRequest) -> JsonResponse:
