@@ -59,22 +59,44 @@ def kinds_and_relations(findings: Iterable[Finding]) -> tuple[str, ...]:
 
 def load_baseline(path: Path) -> Baseline:
     """Read and validate the baseline at ``path``; ConfigError (exit 2) when it is unusable."""
+    return parse_baseline(read_baseline_json(path), str(path))
+
+
+def read_baseline_json(path: Path) -> Any:
+    """The decoded JSON of a baseline file (bench's or scan's); ConfigError (exit 2) when the
+    file is missing, unreadable or not JSON, with the remedy in the message."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             f"Baseline {str(path)!r} does not exist; create it with --update-baseline."
         ) from None
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the baseline {str(path)!r}: {exc.strerror}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise ConfigError(f"Cannot read the baseline {str(path)!r}: {reason}.") from None
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"Baseline {str(path)!r} is not JSON ({exc.msg} at line {exc.lineno}); restore it "
             "from version control or regenerate it with --update-baseline."
         ) from None
-    return parse_baseline(data, str(path))
+
+
+def ratchet_keys(kept: Iterable[str], current: Iterable[str]) -> tuple[str, ...]:
+    """The ratchet rule of every baseline: an entry's findings only go down.
+
+    What the baseline accepted and this run still has stays; what is gone (fixed) drops out;
+    what is new is *not* added, so it keeps failing until fixed (to accept one on purpose,
+    edit the file). Entries the baseline does not have yet are added whole by the callers.
+    """
+    return tuple(sorted(set(kept) & set(current)))
+
+
+def new_and_gone(kept: Iterable[str], current: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(keys of ``current`` the baseline lacks, keys of the baseline ``current`` lacks), sorted."""
+    old, now = set(kept), set(current)
+    return sorted(now - old), sorted(old - now)
 
 
 def parse_baseline(data: Any, source: str) -> Baseline:

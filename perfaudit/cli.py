@@ -90,6 +90,8 @@ def format_options(command: Callable[..., None]) -> Callable[..., None]:
     default=None,
     help="Also report unused select_related/prefetch_related (best effort, slower).",
 )
+@click.option("--baseline", metavar="FILE", help="Accept the findings in FILE; fail on new ones.")
+@click.option("--update-baseline", is_flag=True, help="Ratchet FILE down to this run.")
 @format_options
 @ci_options
 def scan(
@@ -105,9 +107,12 @@ def scan(
     tables, alone on stdout (progress, status lines and CI annotations go to stderr);
     --format html writes reports/scan.html. -o OUT writes the chosen format to OUT.
 
+    Findings matched by the [perfaudit] `ignore` rules, a `# perfaudit: ignore[KIND]` comment
+    on the call-site line, or --baseline FILE are reported as suppressed and never fail.
+
     \b
-    Exit codes: 0 done, 1 a --fail-on finding, 2 bad usage or configuration,
-    3 the project failed (boot error, or a view raised).
+    Exit codes: 0 done, 1 a --fail-on finding (or, with --baseline, a new one),
+    2 bad usage, configuration or baseline, 3 the project failed (boot error, or a view raised).
     """
     from rich.console import Console
 
@@ -141,6 +146,7 @@ def run_scan_command(
     from perfaudit.report import scan_report, write_json
     from perfaudit.report_command import default_report_path, display_path, render_document
     from perfaudit.scan import gate_message, run_scan, scan_exit_code
+    from perfaudit.scan_baseline import save_updated_baseline
 
     with replay_progress(console) as bar:
         result = run_scan(config, on_plan=bar.plan, on_request=bar.request)
@@ -151,6 +157,9 @@ def run_scan_command(
         render_scan(report, console)
     write_json(report, json_path)
     console.print(f"JSON report written to {display_path(json_path, config.root)}")
+    written = save_updated_baseline(result.suppression)
+    if written is not None:
+        console.print(f"Baseline written to {written}")
     if format_name == "table" and output not in (None, "-"):  # "-": the tables above
         print_report_table(report, output)
     elif format_name != "table":

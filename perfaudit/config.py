@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfaudit.errors import ConfigError
+from perfaudit.suppress import IgnoreRule, parse_ignore_rules
 
 DEFAULT_SETTINGS = "shopdemo.settings"
 DEFAULT_SCALES = (10, 100, 1000)
@@ -34,6 +35,7 @@ KNOWN_KEYS = (
     "scenarios",
     "fail_on",
     "eager_loads",
+    "ignore",
 )
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -67,6 +69,8 @@ class ScanOptions:
     fail_on: str | None = None
     include_admin: bool = False
     eager_loads: bool | None = None
+    baseline: str | None = None
+    update_baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,9 @@ class ScanConfig:
     fail_on: tuple[str, ...] = ()
     eager_loads: bool = False  # best-effort unused_eager_load detection (slower)
     source: str = "defaults"  # where the file configuration came from, for messages
+    ignore: tuple[IgnoreRule, ...] = ()  # the file's `ignore` rules (perfaudit.suppress)
+    baseline: str | None = None  # --baseline FILE
+    update_baseline: bool = False
 
 
 def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
@@ -156,6 +163,9 @@ def load_scan_config(
     if scale < 1:
         raise ConfigError(f"scan_scale: must be a positive integer, got {scale}.")
     fail_on = parse_fail_on(options.fail_on) if options.fail_on else values.fail_on()
+    ignore = values.ignore_rules()
+    if options.update_baseline and options.baseline is None:
+        raise ConfigError("--update-baseline needs --baseline FILE to know which file to write.")
     for url in options.urls:
         if not url.startswith("/"):
             raise ConfigError(f"--url: {url!r} must be a path starting with '/'.")
@@ -181,6 +191,9 @@ def load_scan_config(
             else values.boolean("eager_loads", False)
         ),
         source=source,
+        ignore=ignore if describes_project else (),
+        baseline=options.baseline,
+        update_baseline=options.update_baseline,
     )
 
 
@@ -326,6 +339,11 @@ class _FileValues:
     def fail_on(self) -> tuple[str, ...]:
         words = self.words("fail_on")
         return parse_fail_on(",".join(words), f"{self.source}: fail_on") if words else ()
+
+    def ignore_rules(self) -> tuple[IgnoreRule, ...]:
+        return parse_ignore_rules(
+            self.lines("ignore"), key=f"{self.source}: ignore", kinds=FINDING_KINDS
+        )
 
     def scenarios(self) -> tuple[Scenario, ...]:
         key = f"{self.source}: scenarios"

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perfaudit.baseline import Baseline, BaselineEntry, BaselineScenario, kinds_and_relations
+from perfaudit.baseline import (
+    Baseline,
+    BaselineEntry,
+    BaselineScenario,
+    kinds_and_relations,
+    new_and_gone,
+    ratchet_keys,
+)
 from perfaudit.bench import BenchResult, ScenarioRun
 
 
@@ -119,12 +126,9 @@ def compare_with_baseline(run: ScenarioRun, entry: BaselineScenario) -> tuple[li
         elif count < old.view_query_count:
             improvements.append(f"{old.view_query_count} -> {count} queries at scale {scale}")
         keys = kinds_and_relations(scale_run.optimized.audit.findings)
-        regressions.extend(
-            f"new finding at scale {scale}: {k}" for k in keys if k not in old.findings
-        )
-        improvements.extend(
-            f"finding gone at scale {scale}: {k}" for k in old.findings if k not in keys
-        )
+        new, gone = new_and_gone(old.findings, keys)
+        regressions.extend(f"new finding at scale {scale}: {k}" for k in new)
+        improvements.extend(f"finding gone at scale {scale}: {k}" for k in gone)
     is_equal = run.responses_equal
     if entry.responses_equal and is_equal is False:
         regressions.append("responses no longer equal (the baseline has them equal)")
@@ -136,7 +140,8 @@ def compare_with_baseline(run: ScenarioRun, entry: BaselineScenario) -> tuple[li
 def ratchet_baseline(old: Baseline | None, result: BenchResult) -> Baseline:
     """The baseline after ``result``: counts and findings only go down, new entries are added.
 
-    A regression keeps its old entry, so it keeps failing until fixed; to accept one on
+    A regression keeps its old count and a new finding is not added (see
+    :func:`perfaudit.baseline.ratchet_keys`), so it keeps failing until fixed; to accept one on
     purpose, edit or delete its entry in the file.
     """
     scenarios = dict(old.scenarios) if old is not None else {}
@@ -148,10 +153,9 @@ def ratchet_baseline(old: Baseline | None, result: BenchResult) -> Baseline:
             new = BaselineEntry(audit.view_query_count, kinds_and_relations(audit.findings))
             kept = scales.get(scale_run.scale)
             if kept is not None:
-                is_subset = set(new.findings) <= set(kept.findings)
                 new = BaselineEntry(
                     min(new.view_query_count, kept.view_query_count),
-                    new.findings if is_subset else kept.findings,
+                    ratchet_keys(kept.findings, new.findings),
                 )
             scales[scale_run.scale] = new
         is_equal = run.responses_equal

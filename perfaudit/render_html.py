@@ -23,6 +23,7 @@ from perfaudit.wording import (
     pretty_sql,
     relation_text,
     scales_seen,
+    suppressed_note,
     unique_findings,
 )
 
@@ -149,6 +150,8 @@ def scan_body(report: ScanReport) -> str:
     )
     if errors:
         verdict += f", {plural(errors, 'error')}"
+    if report.suppressed_count:
+        verdict += f", {report.suppressed_count} suppressed"
     rows = [
         [
             str(i),
@@ -159,7 +162,7 @@ def scan_body(report: ScanReport) -> str:
             str(r.query_count),
             escape(format_ms(r.duration_ms)),
             escape(format_ms(r.sql_ms)),
-            escape(count_by_kind(r.findings) or "none"),
+            escape((count_by_kind(r.findings) or "none") + suppressed_note(r.suppressed_count)),
         ]
         for i, r in enumerate(report.requests, 1)
     ]
@@ -179,6 +182,12 @@ def scan_body(report: ScanReport) -> str:
         '<figcaption>Queries per request<span class="swatch naive"></span>with findings'
         '<span class="swatch optimized"></span>clean</figcaption></figure></div></section>',
     ]
+    if report.stale_rules:
+        parts.append(
+            "<p>Stale ignore rules (matched no finding): "
+            + ", ".join(f"<code>{escape(rule)}</code>" for rule in report.stale_rules)
+            + "</p>"
+        )
     for request in report.requests:
         if request.findings:
             parts.append(f'<section class="request"><h2>{escape(request.name)}</h2>')

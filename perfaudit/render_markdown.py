@@ -31,6 +31,7 @@ from perfaudit.wording import (
     pretty_sql,
     relation_text,
     scales_seen,
+    suppressed_note,
     unique_findings,
 )
 
@@ -100,13 +101,15 @@ def render_scan(report: ScanReport) -> list[str]:
     title += plural(len(report.requests), "request")
     if errors:
         title += f", {plural(len(errors), 'error')}"
+    if report.suppressed_count:
+        title += f", {report.suppressed_count} suppressed"
     rows = [
         [
             f"{code(r.name)}<br>{code(f'{r.method} {r.path}')}",
             str(r.status) + (" ❌" if r.error else ""),
             str(r.query_count),
             format_ms(r.duration_ms),
-            count_by_kind(r.findings) or "none",
+            (count_by_kind(r.findings) or "none") + suppressed_note(r.suppressed_count),
         ]
         for r in report.requests
     ]
@@ -115,6 +118,11 @@ def render_scan(report: ScanReport) -> list[str]:
         environment_line(report.environment),
         table(["Request", "Status", "Queries", "Time", "Findings"], "lrrrl", rows),
     ]
+    if report.stale_rules:
+        blocks.append(
+            "**Stale ignore rules** (matched no finding)\n\n"
+            + "\n".join(f"- {code(rule)}" for rule in report.stale_rules)
+        )
     if errors:
         blocks.append(
             "**Errors**\n\n" + "\n".join(f"- {code(r.name)}: {cell(r.error or '')}" for r in errors)

@@ -14,6 +14,7 @@ from perfaudit import __version__
 from perfaudit.config import FINDING_KINDS
 from perfaudit.records import CallSite, CapturedQuery, Finding, RequestAudit
 from perfaudit.scan import ScanResult
+from perfaudit.suppress import SuppressedFinding
 
 SCAN_SCHEMA = "perfaudit/scan-v1"
 
@@ -21,18 +22,36 @@ SCAN_SCHEMA = "perfaudit/scan-v1"
 def scan_report(result: ScanResult) -> dict[str, Any]:
     """The scan-v1 document of a scan."""
     audits = result.audits
+    suppression = result.suppression
+    per_request = suppression.suppressed or tuple(() for _ in audits)
+    baseline = None
+    if suppression.baseline is not None:
+        baseline = {
+            "file": suppression.baseline,
+            "fixed": list(suppression.baseline_fixed),
+            "updated": suppression.updated is not None,
+        }
     return {
         "schema": SCAN_SCHEMA,
         "perfaudit_version": __version__,
         "django_version": result.django_version,
         "database": {"vendor": result.vendor, "alias": result.alias},
         "settings": result.settings,
-        "requests": [request_dict(a, show_params=result.show_params) for a in audits],
+        "requests": [
+            {
+                **request_dict(a, show_params=result.show_params),
+                "suppressed": [suppressed_dict(s) for s in suppressed],
+            }
+            for a, suppressed in zip(audits, per_request, strict=True)
+        ],
+        "baseline": baseline,
         "summary": {
             "requests": len(audits),
             "queries": sum(a.query_count for a in audits),
             "findings": {k: result.count_findings((k,)) for k in FINDING_KINDS},
             "errors": sum(1 for a in audits if a.error is not None),
+            "suppressed": suppression.suppressed_count,
+            "stale_rules": list(suppression.stale_rules),
         },
     }
 
@@ -69,6 +88,14 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "callsite": callsite_dict(finding.callsite),
         "sample_sql": finding.sample_sql,
         "is_best_effort": finding.is_best_effort,
+    }
+
+
+def suppressed_dict(item: SuppressedFinding) -> dict[str, Any]:
+    """A suppressed finding: the finding's fields and the rule that matched it."""
+    return {
+        **finding_dict(item.finding),
+        "suppression": {"rule": item.suppression.rule, "source": item.suppression.source},
     }
 
 

@@ -45,6 +45,7 @@ class RequestResult:
     duration_ms: float
     sql_ms: float
     findings: tuple[Finding, ...]
+    suppressed_count: int = 0  # findings an ignore rule, a comment or the baseline accepted
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class ScanReport:
 
     environment: Environment
     requests: tuple[RequestResult, ...]
+    stale_rules: tuple[str, ...] = ()  # ignore rules that matched no finding
+
+    @property
+    def suppressed_count(self) -> int:
+        return sum(r.suppressed_count for r in self.requests)
 
     @property
     def findings_count(self) -> int:
@@ -197,7 +203,12 @@ def parse_report(data: object, source: str = "the report") -> Report:
     root = JsonObject(data, "report", source)
     schema = root.data.get("schema")
     if schema == SCAN_SCHEMA:
-        return ScanReport(_environment(root), tuple(_request(n) for n in root.children("requests")))
+        summary = root.opt_child("summary")
+        return ScanReport(
+            _environment(root),
+            tuple(_request(n) for n in root.children("requests")),
+            stale_rules=summary.texts("stale_rules") if summary else (),
+        )
     if schema == BENCH_SCHEMA:
         return _bench(root)
     raise ConfigError(
@@ -254,6 +265,7 @@ def _request(node: JsonObject) -> RequestResult:
         duration_ms=node.number("duration_ms"),
         sql_ms=node.number("sql_ms"),
         findings=tuple(_finding(f) for f in node.children("findings")),
+        suppressed_count=len(node.children("suppressed")),
     )
 
 

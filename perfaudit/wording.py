@@ -97,6 +97,11 @@ def count_by_kind(findings: Iterable[Finding]) -> str:
     return ", ".join(f"{n} {kind_label(kind)}" for kind, n in counts.items())
 
 
+def suppressed_note(count: int) -> str:
+    """``" (2 suppressed)"`` after a request's findings, or nothing."""
+    return f" ({count} suppressed)" if count else ""
+
+
 def format_ms(value: float | None) -> str:
     return NO_VALUE if value is None else f"{value:.1f} ms"
 

@@ -104,7 +104,7 @@ def test_setup_cfg_comment_lines_inside_scenarios_are_skipped(tmp_path: Path) ->
             "[perfaudit]\ntreshold = 2\n",
             "setup.cfg [perfaudit]: unknown key 'treshold'; known keys are settings, pythonpath, "
             "setup, fixtures, scales, scan_scale, threshold, scenarios, fail_on, "
-            "eager_loads.",
+            "eager_loads, ignore.",
         ),
         (
             "[perfaudit]\nthreshold = two\n",

@@ -131,6 +131,8 @@ def test_a_raising_view_is_reported_and_the_scan_goes_on(sample_scan: tuple[Run,
         "findings": {"duplicate": 1, "n_plus_one": 14, "unused_eager_load": 0},
         "queries": 133,
         "requests": 17,
+        "stale_rules": [],
+        "suppressed": 0,
     }
 
 

@@ -33,9 +33,14 @@ def scan_table(report: dict[str, Any]) -> Table:
     table.add_column("ms", justify="right")
     table.add_column("sql ms", justify="right")
     table.add_column("findings", justify="right")
+    # The column appears only when something was suppressed: reports without it read the same.
+    has_suppressed = bool(report["summary"].get("suppressed"))
+    if has_suppressed:
+        table.add_column("suppressed", justify="right")
     for request in report["requests"]:
         status = Text(str(request["status"]), style="red" if request["error"] else "")
         findings = len(request["findings"])
+        extra = [str(len(request.get("suppressed", [])))] if has_suppressed else []
         table.add_row(
             request_label(request),
             status,
@@ -44,6 +49,7 @@ def scan_table(report: dict[str, Any]) -> Table:
             f"{request['duration_ms']:.1f}",
             f"{request['sql_ms']:.1f}",
             Text(str(findings), style="bold yellow" if findings else "green"),
+            *extra,
         )
     return table
 
@@ -96,21 +102,44 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
     """Print the scan table, then every request's findings and errors, then a summary line."""
     console.print(scan_table(report))
     for request in report["requests"]:
-        if not request["findings"] and not request["error"]:
+        suppressed = request.get("suppressed", [])
+        if not request["findings"] and not request["error"] and not suppressed:
             continue
         console.print(Text(f"\n{request['name']}  {request['method']} {request['path']}", "bold"))
         if request["error"]:
             console.print(Text(f"  view raised: {request['error']}", style="red"))
         for finding in request["findings"]:
             console.print(finding_block(finding))
+        for finding in suppressed:
+            console.print(Text(suppressed_line(finding), style="dim"))
     console.print(Text(summary_line(report)))
+    for rule in report["summary"].get("stale_rules", []):
+        warning = f"warning: ignore rule {rule!r} matched no finding in this scan (stale)."
+        console.print(Text(warning, style="yellow"))
+    baseline = report.get("baseline") or {}
+    for fixed in baseline.get("fixed", []):
+        console.print(Text(f"fixed since the baseline: {fixed}", style="green"))
+
+
+def suppressed_line(finding: dict[str, Any]) -> str:
+    """``suppressed N+1 x8 sample.Book.author (config: relation=sample.Book.author)``."""
+    relation = ".".join(p for p in (finding["model"], finding["field"]) if p) or finding["table"]
+    why = finding["suppression"]
+    return (
+        f"suppressed {kind_label(finding['kind'])} x{finding['count']}  {relation}  "
+        f"({why['source']}: {why['rule']})"
+    )
 
 
 def summary_line(report: dict[str, Any]) -> str:
     summary = report["summary"]
     counts = ", ".join(f"{n} {kind_label(k)}" for k, n in summary["findings"].items())
     errors = f", {summary['errors']} failed" if summary["errors"] else ""
-    return f"{summary['requests']} requests, {summary['queries']} queries: {counts}{errors}."
+    suppressed = f", {summary['suppressed']} suppressed" if summary.get("suppressed") else ""
+    return (
+        f"{summary['requests']} requests, {summary['queries']} queries: "
+        f"{counts}{suppressed}{errors}."
+    )
 
 
 @contextmanager
