@@ -27,6 +27,7 @@ from contextvars import ContextVar
 from types import FrameType
 from typing import Any, Protocol
 
+import django
 from django.db import connections
 
 from perfaudit.errors import PerfAuditError
@@ -89,9 +90,9 @@ class _Hub:
                 store = getattr(connections, "_connections", None)
                 if store is None or not hasattr(type(store), "__getattr__"):
                     raise PerfAuditError(
-                        "perfaudit cannot capture queries on this Django version: "
-                        "django.db.connections has no thread-local store (_connections); "
-                        "report the Django version to perfaudit."
+                        f"perfaudit cannot capture queries on Django {django.get_version()}: "
+                        "django.db.connections has no thread-local store (_connections) to "
+                        "watch; use a Django version perfaudit supports (see setup.cfg)."
                     )
                 self.store = store
                 connections._connections = _WatchedStore(store, self.adopt)  # type: ignore[attr-defined]
