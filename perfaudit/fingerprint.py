@@ -26,17 +26,20 @@ _TOKEN = re.compile(
     r"""
     \s*  # leading whitespace belongs to the token: half as many matches to loop over
     (?:
-      (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+      (?P<ident>"[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*
+        (?:,\ "[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*)*(?!"))
+    | (?P<inlist>[Ii][Nn]\ \((?:%s|\?)(?:,\ (?:%s|\?))*\))  # Django's IN (%s, %s): one token
     | (?P<estr>[eE]'(?:[^'\\]|\\.|'')*'?)
     | (?P<str>(?:[nNbBxX]|[uU]&)?'(?:[^']|'')*'?)
-    | (?P<ident>"[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*
-        (?:,\ "[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*)*(?!"))
-    | (?P<qident>"(?:[^"]|"")*"(?:\."(?:[^"]|"")*")*|"(?:[^"]|"")*|`(?:[^`]|``)*`?)
-    | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*|)\$.*?(?:\$(?P=tag)\$|\Z))
+    | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*)
+    | (?P<punct>[,()=*;])
+    | (?P<params>%s(?:,\ %s)+)
     | (?P<param>%\((?:[^)]*)\)s|%s|\$\d+|\?\d*|(?<!:):(?:[A-Za-z_][A-Za-z_0-9]*|\d+)
         |@[A-Za-z_][A-Za-z_0-9]*)
     | (?P<num>0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*)
+    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+    | (?P<qident>"(?:[^"]|"")*"(?:\."(?:[^"]|"")*")*|"(?:[^"]|"")*|`(?:[^`]|``)*`?)
+    | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*|)\$.*?(?:\$(?P=tag)\$|\Z))
     | (?P<op>::|<>|!=|<=|>=|\|\||->>|->|\#>>|\#>|\#-|@>|<@|@@|&&|<<|>>|!?~\*?|%%|[^\sA-Za-z_0-9])
     )
     """,
@@ -110,8 +113,14 @@ def fingerprint_sql(sql: str) -> str:
             elif out and out[-1] == "savepoint":
                 word = "?"  # savepoint names are generated per call (s140123_x7)
             append(word)
+        elif kind == "punct":
+            append(match.group(kind))
         elif kind == "comment":
             continue
+        elif kind == "inlist":
+            append("in (...)")
+        elif kind == "params":
+            append("?" + ", ?" * match.group(kind).count(", "))
         elif kind == "qident":
             text = match.group(kind)
             if out and out[-1] == "savepoint":

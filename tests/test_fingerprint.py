@@ -341,7 +341,7 @@ IDENTIFIER_TEXT = st.one_of(
 IDENTIFIER_SQL = [
     'SELECT "{0}" FROM "t" WHERE "{0}" IN (%s, %s)',
     'SELECT "t"."{0}", 1 FROM "t" WHERE "t"."{0}" = %s OR "t"."{0}" = %s',
-    'INSERT INTO "{0}" ("{0}") VALUES (%s), (%s) /* "{0}" */',
+    'INSERT INTO "{0}" ("{0}") VALUES (%s), (%s) /* a /* nested */ note */',
     'UPDATE "{0}" SET "{0}" = NULL WHERE "{0}" = ANY(ARRAY[%s, %s])',
     'SELECT "{0}" -- a note\nFROM "a /* b */"."{0}"',
 ]
