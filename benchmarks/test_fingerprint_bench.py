@@ -77,7 +77,7 @@ def test_single_pass_tokenizer_20k(benchmark, corpus):
         fingerprint_all, args=(corpus, tokenizer_fingerprint), rounds=3, iterations=1
     )
     ours_s, theirs_s = float("inf"), float("inf")
-    for _ in range(3):
+    for _ in range(5):  # the fastest of five alternating rounds each: load hits both alike
         ours_s = min(ours_s, fastest_of(1, corpus))
         theirs_s = min(theirs_s, fastest_of(1, corpus, tokenizer_fingerprint))
     ratio = theirs_s / ours_s
