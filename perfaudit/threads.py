@@ -52,27 +52,35 @@ class Sink(Protocol):
 _in_context: ContextVar[tuple[Sink, ...]] = ContextVar("perfaudit_captures", default=())
 
 
-class _WatchedStore:
-    """Stands in for ``connections._connections``: hands each connection to ``adopt`` first."""
+class _WatchedStore(threading.local):
+    """Stands in for ``connections._connections``: hands each connection to ``adopt`` first.
 
-    __slots__ = ("_adopt", "_inner")
+    A ``threading.local`` itself (Django's store is per thread too), so once a thread's
+    connection has been adopted it is found here by a plain attribute lookup, and
+    ``__getattr__`` runs only on a thread's first use of an alias.
+    """
 
     def __init__(self, inner: Any, adopt: Callable[[Any], None]) -> None:
-        object.__setattr__(self, "_inner", inner)
-        object.__setattr__(self, "_adopt", adopt)
+        # Runs again, with the same arguments, in every thread that touches the store.
+        super().__setattr__("_inner", inner)
+        super().__setattr__("_adopt", adopt)
 
     def __getattr__(self, alias: str) -> Any:
         connection = getattr(self._inner, alias)
         self._adopt(connection)
+        super().__setattr__(alias, connection)
         return connection
 
     def __setattr__(self, alias: str, connection: Any) -> None:
         # A thread's first use creates its connection and stores it here.
         setattr(self._inner, alias, connection)
         self._adopt(connection)
+        super().__setattr__(alias, connection)
 
     def __delattr__(self, alias: str) -> None:
         delattr(self._inner, alias)
+        if alias in self.__dict__:
+            super().__delattr__(alias)
 
 
 class _Hub:
