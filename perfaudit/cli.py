@@ -78,7 +78,9 @@ def format_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--setup", metavar="MOD:FUNC", help="Callable that seeds the test database.")
 @click.option("--fixture", "fixtures", metavar="FILE", multiple=True, help="loaddata FILE.")
 @click.option("--url", "urls", metavar="PATH", multiple=True, help="Replay GET PATH (repeatable).")
+@click.option("--requests", metavar="FILE", help="Replay the requests of FILE (TOML or JSON).")
 @click.option("--user", metavar="USERNAME", help="Log the requests in as USERNAME.")
+@click.option("--login", metavar="MOD:FUNC", help="Log in by calling FUNC(client, user).")
 @click.option("--threshold", type=click.IntRange(min=2), help="Repeats that make an N+1 [2].")
 @click.option("--scale", type=click.IntRange(min=1), help="Scale passed to the setup callable.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the scan-v1 JSON report.")
@@ -100,8 +102,10 @@ def scan(
     """Replay views on a test database and report N+1 and duplicate queries.
 
     Creates a throwaway test database (the configured one is never touched), seeds it with
-    --setup/--fixture, replays --url paths, else the [perfaudit] scenarios, else every
-    parameterless GET route, and reports each finding with its relation, line and fix.
+    --setup/--fixture, replays --url paths and the --requests file, else the [perfaudit]
+    scenarios, else every GET route of the URLconf (parameters filled from the test
+    database; the routes it cannot replay are listed), and reports each finding with its
+    relation, line and fix.
 
     The JSON report is always written. --format markdown prints Markdown instead of the
     tables, alone on stdout (progress, status lines and CI annotations go to stderr);
@@ -112,7 +116,8 @@ def scan(
 
     \b
     Exit codes: 0 done, 1 a --fail-on finding (or, with --baseline, a new one),
-    2 bad usage, configuration or baseline, 3 the project failed (boot error, or a view raised).
+    2 bad usage, configuration or baseline, 3 the project failed (boot error, a view
+    raised, a 5xx, a status other than the expected one, a login the view did not see).
     """
     from rich.console import Console
 

@@ -22,7 +22,7 @@ DEFAULT_SETTINGS = "shopdemo.settings"
 DEFAULT_SCALES = (10, 100, 1000)
 FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-SCENARIO_OPTIONS = ("naive", "user", "max_queries")
+SCENARIO_OPTIONS = ("naive", "user", "max_queries", "expect")
 # Keys the file may hold; bench reads the ones scan ignores (scales, max_queries per scenario).
 KNOWN_KEYS = (
     "settings",
@@ -35,6 +35,8 @@ KNOWN_KEYS = (
     "scenarios",
     "fail_on",
     "eager_loads",
+    "requests",
+    "login",
     "ignore",
 )
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
@@ -50,6 +52,7 @@ class Scenario:
     naive_path: str | None = None
     user: str | None = None
     max_queries: int | None = None
+    expect: int | None = None  # the status both twins must answer (scan)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class ScanOptions:
     fail_on: str | None = None
     include_admin: bool = False
     eager_loads: bool | None = None
+    requests: str | None = None
+    login: str | None = None
     baseline: str | None = None
     update_baseline: bool = False
 
@@ -94,6 +99,8 @@ class ScanConfig:
     fail_on: tuple[str, ...] = ()
     eager_loads: bool = False  # best-effort unused_eager_load detection (slower)
     source: str = "defaults"  # where the file configuration came from, for messages
+    requests: str | None = None  # the requests file (perfaudit.requests_file)
+    login: str | None = None  # the --login MOD:FUNC hook (perfaudit.login)
     ignore: tuple[IgnoreRule, ...] = ()  # the file's `ignore` rules (perfaudit.suppress)
     baseline: str | None = None  # --baseline FILE
     update_baseline: bool = False
@@ -163,6 +170,10 @@ def load_scan_config(
     if scale < 1:
         raise ConfigError(f"scan_scale: must be a positive integer, got {scale}.")
     fail_on = parse_fail_on(options.fail_on) if options.fail_on else values.fail_on()
+    requests = options.requests or (values.text("requests") if describes_project else None)
+    login = options.login or (values.text("login") if describes_project else None)
+    if login is not None and not CALLABLE_RE.match(login):
+        raise ConfigError(f"login: expected MODULE:FUNCTION, got {login!r}.")
     ignore = values.ignore_rules()
     if options.update_baseline and options.baseline is None:
         raise ConfigError("--update-baseline needs --baseline FILE to know which file to write.")
@@ -191,6 +202,8 @@ def load_scan_config(
             else values.boolean("eager_loads", False)
         ),
         source=source,
+        requests=requests,
+        login=login,
         ignore=ignore if describes_project else (),
         baseline=options.baseline,
         update_baseline=options.update_baseline,
@@ -240,7 +253,8 @@ def parse_scales(value: object, key: str) -> tuple[int, ...]:
 
 
 def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
-    """``NAME METHOD PATH [naive=PATH] [user=USERNAME] [max_queries=N]`` into a Scenario."""
+    """``NAME METHOD PATH [naive=PATH] [user=USERNAME] [max_queries=N] [expect=STATUS]`` into a
+    Scenario."""
     words = line.split()
     if len(words) < 3:
         raise ConfigError(f"{key}: {line.strip()!r} needs at least NAME METHOD PATH.")
@@ -262,6 +276,9 @@ def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
     max_queries = options.get("max_queries")
     if max_queries is not None and not max_queries.isdigit():
         raise ConfigError(f"{key}: scenario {name!r} max_queries must be an integer.")
+    expect = options.get("expect")
+    if expect is not None and not re.fullmatch(r"[1-5][0-9][0-9]", expect):
+        raise ConfigError(f"{key}: scenario {name!r} expect must be an HTTP status (100-599).")
     return Scenario(
         name=name,
         method=method.upper(),
@@ -269,6 +286,7 @@ def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
         naive_path=options.get("naive"),
         user=options.get("user"),
         max_queries=int(max_queries) if max_queries is not None else None,
+        expect=int(expect) if expect is not None else None,
     )
 
 

@@ -115,6 +115,35 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class RequestSpec:
+    """One request to replay: from ``--url``, a requests file, a scenario or discovery.
+
+    ``view`` is the callback the path resolved to when it was planned, so that the login can
+    choose the credentials that view reads without resolving the path a second time.
+    """
+
+    name: str
+    method: str
+    path: str
+    user: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    cookies: tuple[tuple[str, str], ...] = ()
+    data: bytes = b""
+    content_type: str | None = None
+    expect: int | None = None
+    route: str | None = None
+    view: object = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SkippedRoute:
+    """A route of the URLconf that discovery did not replay, and why."""
+
+    route: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class RequestAudit:
     """One replayed request: its response, its queries and what detect found in them."""
 
@@ -125,9 +154,12 @@ class RequestAudit:
     duration_ms: float
     queries: tuple[CapturedQuery, ...]
     findings: tuple[Finding, ...] = ()
-    error: str | None = None  # "ExceptionType: message" when the view raised
+    error: str | None = None  # why the request failed: the view raised, a 5xx, a wrong status...
     user: str | None = None
     body: bytes = field(default=b"", repr=False, compare=False)
+    failure: str | None = None  # "raised" | "server_error" | "unexpected_status" | "not_logged_in"
+    expect: int | None = None
+    route: str | None = None  # the URL pattern, for discovered routes
 
     @property
     def query_count(self) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 from perfaudit.errors import ConfigError
 from perfaudit.json_fields import JsonObject, invalid_report
-from perfaudit.records import CallSite, Finding
+from perfaudit.records import CallSite, Finding, SkippedRoute
 
 SCAN_SCHEMA = "perfaudit/scan-v1"
 BENCH_SCHEMA = "perfaudit/bench-v1"
@@ -45,6 +45,9 @@ class RequestResult:
     duration_ms: float
     sql_ms: float
     findings: tuple[Finding, ...]
+    failure: str | None = None  # see docs/report-schema.md; absent in older reports
+    expect: int | None = None
+    route: str | None = None
     suppressed_count: int = 0  # findings an ignore rule, a comment or the baseline accepted
 
 
@@ -54,6 +57,8 @@ class ScanReport:
 
     environment: Environment
     requests: tuple[RequestResult, ...]
+    skipped: tuple[SkippedRoute, ...] = ()
+    notes: tuple[str, ...] = ()
     stale_rules: tuple[str, ...] = ()  # ignore rules that matched no finding
 
     @property
@@ -207,6 +212,10 @@ def parse_report(data: object, source: str = "the report") -> Report:
         return ScanReport(
             _environment(root),
             tuple(_request(n) for n in root.children("requests")),
+            tuple(
+                SkippedRoute(n.text("route"), n.text("reason")) for n in root.children("skipped")
+            ),
+            root.texts("notes"),
             stale_rules=summary.texts("stale_rules") if summary else (),
         )
     if schema == BENCH_SCHEMA:
@@ -258,6 +267,9 @@ def _request(node: JsonObject) -> RequestResult:
         user=node.opt_text("user"),
         status=node.integer("status"),
         error=node.opt_text("error"),
+        failure=node.opt_text("failure"),
+        expect=node.opt_integer("expect"),
+        route=node.opt_text("route"),
         query_count=node.integer("query_count"),
         view_query_count=_first_int(
             node.opt_integer("view_query_count"), node.integer("query_count")

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from perfaudit.boot import configure_django, test_databases
 from perfaudit.config import FINDING_KINDS, ScanConfig
-from perfaudit.records import RequestAudit
-from perfaudit.replay import RequestSpec, plan_requests, replay
+from perfaudit.records import RequestAudit, RequestSpec, SkippedRoute
+from perfaudit.replay import check_path, plan_with_skipped, replay
+from perfaudit.requests_file import RequestTemplate, format_requests, load_requests_file
 from perfaudit.scan_baseline import ScanSuppression, read_scan_baseline, suppress_scan
+
+EMPTY_DATABASE = (
+    "Nothing seeded the test database: it is empty after migrations, so list and detail views "
+    "have no rows to show. Pass --setup MOD:FUNC (a callable that creates rows and returns the "
+    "values a requests file uses) or --fixture FILE, or set setup/fixtures in the config."
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,8 @@ class ScanResult:
     django_version: str
     audits: tuple[RequestAudit, ...]  # findings: the ones left after suppression
     show_params: bool = False
+    skipped: tuple[SkippedRoute, ...] = ()
+    notes: tuple[str, ...] = ()
     suppression: ScanSuppression = field(default_factory=ScanSuppression)
 
     @property
@@ -40,19 +49,35 @@ def run_scan(
 ) -> ScanResult:
     """Boot the configured project, replay its requests and return the audits.
 
-    ``--url`` paths are checked against the URLconf before any database is created. Raises
-    ConfigError (bad usage) or ProjectError (the project failed to boot); a view that raises
-    is recorded in its audit instead.
+    The requests file is read and ``--url`` paths are resolved before any database is created.
+    Raises ConfigError (bad usage) or ProjectError (the project failed to boot); a request that
+    fails (raised, 5xx, wrong status, login not seen) is recorded in its audit instead.
     """
     # A corrupt baseline is bad usage: refuse it before any database exists.
     baseline = read_scan_baseline(config.baseline, update=config.update_baseline)
+    templates: tuple[RequestTemplate, ...] = ()
+    if config.requests:
+        templates = load_requests_file(config.root / config.requests, config.requests)
     configure_django(config.settings, config.pythonpath)
     import django
 
-    if config.urls:
-        plan_requests(config, {})  # fail fast on an unknown URL: no database yet
+    # Resolved once, here: fail fast on an unknown URL, before any database exists.
+    urls = tuple(RequestSpec(u, "GET", u, config.user, view=check_path(u)) for u in config.urls)
     with test_databases(setup=config.setup, fixtures=config.fixtures, scale=config.scale) as booted:
-        specs = plan_requests(config, booted.setup_values)
+        notes = () if config.setup or config.fixtures or _has_rows() else (EMPTY_DATABASE,)
+        where = f"requests file {config.requests!r}"
+        extra = format_requests(
+            templates, booted.setup_values, default_user=config.user, where=where
+        )
+        is_discovery = not (urls or extra or config.scenarios)
+        admin_user = None
+        if is_discovery and config.include_admin:
+            from perfaudit.login import admin_username
+
+            admin_user = admin_username()
+        specs, skipped = plan_with_skipped(
+            replace(config, urls=()), booted.setup_values, urls + extra, admin_user
+        )
         if on_plan is not None:
             on_plan(specs)
         audits = replay(
@@ -61,6 +86,7 @@ def run_scan(
             root=config.root,
             on_request=on_request,
             eager_loads=config.eager_loads,
+            login_hook=config.login,
         )
     audits, suppression = suppress_scan(
         audits,
@@ -77,8 +103,35 @@ def run_scan(
         django_version=django.get_version(),
         audits=audits,
         show_params=config.show_params,
+        skipped=skipped,
+        notes=notes,
         suppression=suppression,
     )
+
+
+def _has_rows() -> bool:
+    """Whether any model of the project's own apps (not Django's, not installed packages) has a
+    row; data migrations count as seeding."""
+    import sysconfig
+    from pathlib import Path
+
+    import django
+    from django.apps import apps
+    from django.db import DatabaseError
+
+    paths = sysconfig.get_paths()
+    installed = {paths["purelib"], paths["platlib"], str(Path(django.__file__).parent)}
+    foreign = tuple(str(Path(p).resolve()) for p in installed)
+    for config in apps.get_app_configs():
+        if str(Path(config.path).resolve()).startswith(foreign):
+            continue
+        for model in config.get_models():
+            try:
+                if model._base_manager.exists():
+                    return True
+            except DatabaseError:
+                continue
+    return False
 
 
 def gated_kinds(result: ScanResult, fail_on: tuple[str, ...]) -> tuple[str, ...]:
@@ -89,7 +142,7 @@ def gated_kinds(result: ScanResult, fail_on: tuple[str, ...]) -> tuple[str, ...]
 
 
 def scan_exit_code(result: ScanResult, fail_on: tuple[str, ...]) -> int:
-    """3 when a view raised (it wins: the audit is incomplete), 1 when a gated finding exists.
+    """3 when a request failed (it wins: the audit is incomplete), 1 when a gated finding exists.
 
     Suppressed findings (ignore rules, inline comments, the baseline) never fail the scan.
     """
@@ -102,7 +155,7 @@ def gate_message(result: ScanResult, fail_on: tuple[str, ...]) -> str:
     """Why :func:`scan_exit_code` is not 0, as one sentence."""
     failed = [a.name for a in result.audits if a.error is not None]
     if failed:
-        return f"{len(failed)} request(s) raised in the audited project: {', '.join(failed)}."
+        return f"{len(failed)} request(s) failed in the audited project: {', '.join(failed)}."
     kinds = gated_kinds(result, fail_on)
     count = result.count_findings(kinds)
     if result.suppression.baseline is not None:

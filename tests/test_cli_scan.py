@@ -74,6 +74,7 @@ def test_scan_help_lists_the_flags() -> None:
     result = invoke("scan", "--help")
     assert result.exit_code == 0
     for flag in ("--settings", "--pythonpath", "--setup", "--fixture", "--url", "--user",
+                 "--requests", "--login",
                  "--threshold", "--json", "--show-params", "--fail-on", "--format",
                  "--output"):  # fmt: skip
         assert flag in result.stdout

@@ -104,7 +104,7 @@ def test_setup_cfg_comment_lines_inside_scenarios_are_skipped(tmp_path: Path) ->
             "[perfaudit]\ntreshold = 2\n",
             "setup.cfg [perfaudit]: unknown key 'treshold'; known keys are settings, pythonpath, "
             "setup, fixtures, scales, scan_scale, threshold, scenarios, fail_on, "
-            "eager_loads, ignore.",
+            "eager_loads, requests, login, ignore.",
         ),
         (
             "[perfaudit]\nthreshold = two\n",
@@ -137,7 +137,7 @@ def test_setup_cfg_comment_lines_inside_scenarios_are_skipped(tmp_path: Path) ->
         (
             "[perfaudit]\nscenarios =\n    home GET / naive\n",
             "setup.cfg [perfaudit]: scenarios: scenario 'home' has 'naive'; expected one of "
-            "naive=..., user=..., max_queries=....",
+            "naive=..., user=..., max_queries=..., expect=....",
         ),
         (
             "[perfaudit]\nscenarios =\n    home GET home/\n",

@@ -111,3 +111,47 @@ def test_best_effort_is_the_findings_flag_not_part_of_the_kind_label() -> None:
     exact = {**eager, "is_best_effort": False}
     report["requests"] = [{**REPORT["requests"][0], "findings": [exact]}]
     assert "unused eager load x1  sample.Book.author" in render(report)
+
+
+def test_failed_rows_4xx_rows_skipped_routes_and_notes() -> None:
+    base = {"user": "alice", "query_count": 0, "view_query_count": 0, "duration_ms": 1.0,
+            "sql_ms": 0.0, "findings": [], "expect": None, "route": None}  # fmt: skip
+    report = {
+        **REPORT,
+        "requests": [
+            {**base, "name": "GET /me/", "method": "GET", "path": "/me/", "status": 403,
+             "error": "logged in as alice, but the view saw an anonymous user",
+             "failure": "not_logged_in"},
+            {**base, "name": "/search/", "method": "GET", "path": "/search/", "status": 400,
+             "error": None, "failure": None},
+            {**base, "name": "refused", "method": "GET", "path": "/x/", "status": 403,
+             "error": None, "failure": None, "expect": 403},
+        ],
+        "skipped": [{"route": "/orders/", "reason": "accepts only POST"}],
+        "notes": ["Nothing seeded the test database."],
+        "summary": {**REPORT["summary"], "requests": 3, "errors": 1, "skipped": 1},
+    }  # fmt: skip
+    assert (
+        render(report)
+        == """\
+                             perfaudit scan: sample.settings on sqlite
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━┳━━━━━━━━━┳━━━━━━┳━━━━━┳━━━━━━━━┳━━━━━━━━━━┓
+┃ request                                      ┃ status ┃ queries ┃ view ┃  ms ┃ sql ms ┃ findings ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━╇━━━━━━━━━╇━━━━━━╇━━━━━╇━━━━━━━━╇━━━━━━━━━━┩
+│ GET /me/                                     │    403 │       0 │    0 │ 1.0 │    0.0 │        0 │
+│ logged in as alice, but the view saw an      │        │         │      │     │        │          │
+│ anonymous user                               │        │         │      │     │        │          │
+│ GET /search/                                 │    400 │       0 │    0 │ 1.0 │    0.0 │        0 │
+│ refused                                      │    403 │       0 │    0 │ 1.0 │    0.0 │        0 │
+│ GET /x/                                      │        │         │      │     │        │          │
+└──────────────────────────────────────────────┴────────┴─────────┴──────┴─────┴────────┴──────────┘
+Not replayed (1 route):
+  /orders/  accepts only POST
+
+/search/  GET /search/
+  answered 400: not audited as a success; replay it from a requests file with the path, user or body
+it needs
+3 requests, 10 queries: 1 N+1, 0 duplicate, 0 unused eager load, 1 failed, 1 routes not replayed.
+note: Nothing seeded the test database.
+"""
+    )

@@ -120,17 +120,19 @@ def test_a_raising_view_is_reported_and_the_scan_goes_on(sample_scan: tuple[Run,
     run = sample_scan[0]
     assert run.returncode == 3
     requests = by_name(run)
-    assert (requests["boom"]["status"], requests["boom"]["error"]) == (
+    assert (requests["boom"]["status"], requests["boom"]["error"], requests["boom"]["failure"]) == (
         500,
         "RuntimeError: the sample view failed on purpose",
+        "raised",
     )
     assert list(requests)[-1] == "boom" and len(requests) == len(EXPECTED)
-    assert run.stderr == "perfaudit: 1 request(s) raised in the audited project: boom.\n"
+    assert run.stderr == "perfaudit: 1 request(s) failed in the audited project: boom.\n"
     assert run.report["summary"] == {
         "errors": 1,
         "findings": {"duplicate": 1, "n_plus_one": 14, "unused_eager_load": 0},
         "queries": 133,
         "requests": 17,
+        "skipped": 0,
         "stale_rules": [],
         "suppressed": 0,
     }

@@ -38,11 +38,11 @@ def scan_table(report: dict[str, Any]) -> Table:
     if has_suppressed:
         table.add_column("suppressed", justify="right")
     for request in report["requests"]:
-        status = Text(str(request["status"]), style="red" if request["error"] else "")
+        status = Text(str(request["status"]), style=_status_style(request))
         findings = len(request["findings"])
         extra = [str(len(request.get("suppressed", [])))] if has_suppressed else []
         table.add_row(
-            request_label(request),
+            _row_label(request),
             status,
             str(request["query_count"]),
             str(request["view_query_count"]),
@@ -54,11 +54,53 @@ def scan_table(report: dict[str, Any]) -> Table:
     return table
 
 
+def _status_style(request: dict[str, Any]) -> str:
+    if request["error"]:
+        return "red"
+    is_unexpected = 400 <= request["status"] < 500 and request.get("expect") is None
+    return "yellow" if is_unexpected else ""
+
+
+def failure_line(request: dict[str, Any]) -> Text | None:
+    """Why a request failed, or why its 4xx status is not a success; None when it is fine."""
+    if request["error"]:
+        # Reports written before ``failure`` existed had errors only when the view raised;
+        # the other failures are told on the request's row.
+        if request.get("failure", "raised") != "raised":
+            return None
+        return Text(f"  view raised: {request['error']}", style="red")
+    if 400 <= request["status"] < 500 and request.get("expect") is None:
+        return Text(
+            f"  answered {request['status']}: not audited as a success; replay it from a "
+            "requests file with the path, user or body it needs",
+            style="yellow",
+        )
+    return None
+
+
+def skipped_footer(report: dict[str, Any]) -> Text | None:
+    """The routes discovery did not replay, one per line with the reason."""
+    skipped = report.get("skipped") or []
+    if not skipped:
+        return None
+    lines = [f"Not replayed ({len(skipped)} route{'s' if len(skipped) != 1 else ''}):"]
+    lines += [f"  {item['route']}  {item['reason']}" for item in skipped]
+    return Text("\n".join(lines), style="dim")
+
+
+def _row_label(request: dict[str, Any]) -> Text:
+    """The request's label, and why it failed when it did not raise (a raise is told below)."""
+    label = request_label(request)
+    if request["error"] and request.get("failure", "raised") != "raised":
+        label.append(f"\n{request['error']}", style="red")
+    return label
+
+
 def request_label(request: dict[str, Any]) -> Text:
     """The request's name, and under it the method and path when the name is not the path."""
     # Text, not str: names like "product_list[naive]" must not be read as rich markup.
     target = f"{request['method']} {request['path']}"
-    if request["name"] == request["path"]:
+    if request["name"] in (request["path"], target):
         return Text(target)
     return Text.assemble(request["name"], (f"\n{target}", "dim"))
 
@@ -101,18 +143,27 @@ def finding_block(finding: dict[str, Any]) -> Group:
 def render_scan(report: dict[str, Any], console: Console) -> None:
     """Print the scan table, then every request's findings and errors, then a summary line."""
     console.print(scan_table(report))
+    footer = skipped_footer(report)
+    if footer is not None:
+        console.print(footer)
     for request in report["requests"]:
+        problem = failure_line(request)
         suppressed = request.get("suppressed", [])
-        if not request["findings"] and not request["error"] and not suppressed:
+        if not request["findings"] and problem is None and not suppressed:
             continue
-        console.print(Text(f"\n{request['name']}  {request['method']} {request['path']}", "bold"))
-        if request["error"]:
-            console.print(Text(f"  view raised: {request['error']}", style="red"))
+        target = f"{request['method']} {request['path']}"
+        # A requests-file entry without a name is named "METHOD path": say it once.
+        heading = target if request["name"] == target else f"{request['name']}  {target}"
+        console.print(Text(f"\n{heading}", "bold"))
+        if problem is not None:
+            console.print(problem)
         for finding in request["findings"]:
             console.print(finding_block(finding))
         for finding in suppressed:
             console.print(Text(suppressed_line(finding), style="dim"))
     console.print(Text(summary_line(report)))
+    for note in report.get("notes") or []:
+        console.print(Text(f"note: {note}", style="yellow"))
     for rule in report["summary"].get("stale_rules", []):
         warning = f"warning: ignore rule {rule!r} matched no finding in this scan (stale)."
         console.print(Text(warning, style="yellow"))
@@ -135,10 +186,11 @@ def summary_line(report: dict[str, Any]) -> str:
     summary = report["summary"]
     counts = ", ".join(f"{n} {kind_label(k)}" for k, n in summary["findings"].items())
     errors = f", {summary['errors']} failed" if summary["errors"] else ""
+    skipped = f", {summary['skipped']} routes not replayed" if summary.get("skipped") else ""
     suppressed = f", {summary['suppressed']} suppressed" if summary.get("suppressed") else ""
     return (
         f"{summary['requests']} requests, {summary['queries']} queries: "
-        f"{counts}{suppressed}{errors}."
+        f"{counts}{suppressed}{errors}{skipped}."
     )
 
 

@@ -1,0 +1,186 @@
+"""What a view callback tells without being called: the methods it accepts, its model, and
+the rows of the test database that fill its route's parameters.
+
+Read from what Django and DRF attach to the callbacks they build: ``view_class``/``cls`` and
+their init kwargs (class-based views, DRF views), ``actions`` (DRF viewsets), ``model_admin``
+(admin views), and the method list that ``require_http_methods`` keeps in its closure.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def view_methods(view: Any) -> tuple[str, ...] | None:
+    """The methods ``view`` answers (upper case, sorted), or None when it cannot be told."""
+    actions = getattr(view, "actions", None)
+    if isinstance(actions, dict) and actions:
+        return tuple(sorted(m.upper() for m in actions if m in HTTP_METHODS))
+    cls = _view_class(view)
+    if cls is not None:
+        names = getattr(cls, "http_method_names", HTTP_METHODS)
+        return tuple(sorted(m.upper() for m in HTTP_METHODS if m in names and hasattr(cls, m)))
+    # require_http_methods / require_GET / require_POST keep the list in the wrapper's closure.
+    current = view
+    while current is not None:
+        code = getattr(current, "__code__", None)
+        if code is not None and "request_method_list" in code.co_freevars:
+            cell = current.__closure__[code.co_freevars.index("request_method_list")]
+            return tuple(sorted({str(m).upper() for m in cell.cell_contents} & _upper()))
+        current = getattr(current, "__wrapped__", None)
+    return None
+
+
+def _upper() -> set[str]:
+    return {m.upper() for m in HTTP_METHODS}
+
+
+def _view_class(view: Any) -> Any:
+    return getattr(view, "cls", None) or getattr(view, "view_class", None)
+
+
+def _init_kwargs(view: Any) -> dict[str, Any]:
+    return dict(getattr(view, "initkwargs", None) or getattr(view, "view_initkwargs", None) or {})
+
+
+def view_queryset(view: Any) -> Any:
+    """The view's queryset (or its model's default manager), or None when it has no model."""
+    model_admin = getattr(view, "model_admin", None)
+    if model_admin is not None:
+        return model_admin.model._default_manager.all()
+    cls = _view_class(view)
+    if cls is None:
+        return None
+    kwargs = _init_kwargs(view)
+    queryset = kwargs.get("queryset", getattr(cls, "queryset", None))
+    if queryset is not None and hasattr(queryset, "model"):
+        return queryset.all()
+    model = kwargs.get("model", getattr(cls, "model", None))
+    if model is None:  # DRF views that only override get_queryset(): the serializer's model
+        serializer = kwargs.get("serializer_class", getattr(cls, "serializer_class", None))
+        model = getattr(getattr(serializer, "Meta", None), "model", None)
+    return model._default_manager.all() if model is not None else None
+
+
+def lookup_field(view: Any, param: str, model: Any) -> str | None:
+    """The field of ``model`` the route keyword ``param`` selects by, or None."""
+    cls = _view_class(view)
+    kwargs = _init_kwargs(view)
+    if getattr(view, "model_admin", None) is not None and param == "object_id":
+        return "pk"
+    if cls is not None:
+        drf_field = kwargs.get("lookup_field", getattr(cls, "lookup_field", None))
+        drf_kwarg = kwargs.get("lookup_url_kwarg", getattr(cls, "lookup_url_kwarg", None))
+        if drf_field is not None and param == (drf_kwarg or drf_field):
+            return str(drf_field)
+        if param == getattr(cls, "pk_url_kwarg", None):
+            return "pk"
+        if param == getattr(cls, "slug_url_kwarg", None):
+            return str(getattr(cls, "slug_field", "slug"))
+    if param in ("pk", "id"):
+        return "pk" if param == "pk" or not _has_field(model, "id") else "id"
+    return _field_name(model, param)
+
+
+def _has_field(model: Any, name: str) -> bool:
+    return _field_name(model, name) is not None
+
+
+def _field_name(model: Any, name: str) -> str | None:
+    """``name`` as a concrete field of ``model`` (by name or attname: ``author_id``)."""
+    for field in model._meta.concrete_fields:
+        if name in (field.name, field.attname):
+            return str(field.attname)
+    return None
+
+
+def find_values(view: Any, params: tuple[str, ...]) -> dict[str, object] | str:
+    """A value per route parameter from the test database, or why there is none."""
+    values: dict[str, object] = {}
+    if not params:
+        return values
+    if getattr(view, "model_admin", None) is not None and params == ("object_id",):
+        return _admin_object_id(view)
+    queryset = view_queryset(view)
+    own = {}
+    if queryset is not None:
+        own = {p: f for p in params if (f := lookup_field(view, p, queryset.model)) is not None}
+    if own:
+        row = _first_row(queryset, own)
+        if isinstance(row, str):
+            return row
+        values.update(row)
+    for param in params:
+        if param in values:
+            continue
+        found = _value_elsewhere(param)
+        if found is None:
+            where = f" on {_label(queryset.model)}" if queryset is not None else ""
+            return (
+                f"no value for <{param}>: no field{where} or model of that name has a row "
+                "in the test database"
+            )
+        values[param] = found
+    return values
+
+
+def _admin_object_id(view: Any) -> dict[str, object] | str:
+    """The admin's own id of its first object: ``quote(obj.pk)``, as its changelist links it
+    (``pk`` may be a property, as on DRF's TokenProxy)."""
+    from django.contrib.admin.utils import quote
+
+    model = view.model_admin.model
+    found = model._default_manager.order_by("pk").first()
+    if found is None:
+        return f"no {_label(model)} row in the test database to fill the route"
+    return {"object_id": quote(found.pk)}
+
+
+def _first_row(queryset: Any, fields: dict[str, str]) -> dict[str, object] | str:
+    from django.core.exceptions import FieldError
+    from django.db import DatabaseError
+
+    columns = sorted(set(fields.values()))
+    try:
+        filtered = queryset.exclude(**{f"{c}__isnull": True for c in columns})
+        row = filtered.order_by("pk").values(*columns).first()
+    except (FieldError, ValueError, TypeError, DatabaseError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot read {', '.join(columns)} of {_label(queryset.model)}: {detail}"
+    if row is None:
+        return f"no {_label(queryset.model)} row in the test database to fill the route"
+    return {param: row[field] for param, field in fields.items()}
+
+
+def _value_elsewhere(param: str) -> object | None:
+    """The first value of a field named ``param`` in any model (``book_id`` also names the
+    pk of a model called Book)."""
+    from django.apps import apps
+    from django.db import DatabaseError
+
+    for model in apps.get_models():
+        name = model._meta.model_name
+        field = _field_name(model, param)
+        if field is None and param in (f"{name}_id", f"{name}_pk"):
+            field = "pk"
+        if field is None:
+            continue
+        try:
+            value = (
+                model._default_manager.exclude(**{f"{field}__isnull": True})
+                .order_by("pk")
+                .values_list(field, flat=True)
+                .first()
+            )
+        except DatabaseError:  # an unmanaged model without its table, say
+            continue
+        if value is not None and isinstance(value, int | str | uuid.UUID):
+            return value
+    return None
+
+
+def _label(model: Any) -> str:
+    return f"{model._meta.app_label}.{model.__name__}"
