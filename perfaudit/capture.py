@@ -1,11 +1,13 @@
 """Record every query a block of code runs, with its call site and the ORM access behind it.
 
-:func:`capture_queries` installs ``connection.execute_wrapper`` on every database alias for the
-duration of a ``with`` block. For each query it walks the Python stack once, innermost frame
-first: the first frame of the audited project's own code is the call site, Django's template
-frames give the template line, the ORM frames (related descriptors, related managers, deferred
-attributes) give the :class:`~perfaudit.records.Trigger`, and the request handler's frames tell
-whether the view or the middleware/authentication issued the query.
+:func:`capture_queries` routes every query of the block to a :class:`QueryRecorder`, on every
+database alias and every thread the block uses (see :mod:`perfaudit.threads`). For each query
+:class:`~perfaudit.frames.StackWalk` reads the Python stack once, innermost frame first: the
+first frame of the audited project's own code is the call site (or the serializer field or
+``list_display`` entry a library loop was rendering, see :mod:`perfaudit.declarations`),
+Django's template node or Jinja2's template frame gives the template line, the ORM frames give
+the :class:`~perfaudit.records.Trigger`, and the request handler's frames tell whether the view
+or the middleware/authentication issued the query.
 """
 
 from __future__ import annotations
