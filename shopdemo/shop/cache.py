@@ -12,33 +12,29 @@ generations *before* it reads the database, so a writer that commits in between 
 bumps) leaves the request storing its old data under a key nobody will ask for again.
 
 The cache may fail at any time (Redis down, slow, or restarted): every cache call is guarded,
-a failure serves the request from the database, and bumps that could not be written are kept
-(:mod:`shopdemo.shop.cache_health`) and retried before this process next reads the cache.
+a failure serves the request from the database, and bumps that could not be written stay owed
+(:mod:`shopdemo.shop.generations`): this process does not trust their pages until they are.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 import time
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any
 
 from django.conf import settings
-from django.core.cache import BaseCache, caches
-from django.core.cache.backends.dummy import DummyCache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpRequest
 from django.utils.http import urlencode
 
-from shopdemo.shop.cache_health import (
-    guarded,
-    health,
-    is_backing_off,
-    logger,
-    mark_failure,
-    mark_success,
-)
+from shopdemo.shop.cache_health import guarded
+
+# Re-exported ("as"): callers have known these names from this module.
+from shopdemo.shop.generations import GENERATION_TTL as GENERATION_TTL
+from shopdemo.shop.generations import bump_generations as bump_generations
+from shopdemo.shop.generations import cache_alias as cache_alias
+from shopdemo.shop.generations import generation_key as generation_key
+from shopdemo.shop.generations import is_dummy, new_token, page_cache, read_generations
 
 CATALOG = "catalog"
 PRODUCTS = "products"
@@ -46,8 +42,6 @@ ORDERS = "orders"
 DASHBOARD = "dashboard"
 
 DEFAULT_PAGE_TTL = 300
-# Generations outlive pages: losing one only costs misses (its replacement is a new token).
-GENERATION_TTL = 24 * 3600
 # Longer than any dashboard computation; a crashed holder blocks nobody beyond this.
 LOCK_TTL = 30
 LOCK_WAIT = 5.0
@@ -68,119 +62,10 @@ def page_ttl() -> int:
     return int(getattr(settings, "SHOPDEMO_CACHE_TTL", DEFAULT_PAGE_TTL))
 
 
-def cache_alias() -> str:
-    return str(getattr(settings, "SHOPDEMO_CACHE_ALIAS", "default"))
-
-
-def page_cache() -> BaseCache:
-    return caches[cache_alias()]
-
-
-def is_dummy() -> bool:
-    # DummyCache stores nothing on purpose (caching switched off): not a failure to report.
-    return isinstance(page_cache(), DummyCache)
-
-
-def generation_key(namespace: str) -> str:
-    return f"shop:gen:{namespace}"
-
-
 def page_key(view: str, parts: Sequence[str], generations: Sequence[str]) -> str:
     """The key of one rendered page: its view, its request parts and its namespaces' tokens."""
     digest = hashlib.sha256("\x1f".join([*parts, "\x1e", *generations]).encode()).hexdigest()
     return f"shop:page:{view}:{digest[:40]}"
-
-
-def new_token() -> str:
-    # Random rather than a counter: a counter evicted from Redis restarts at 1 and revives the
-    # pages stored under its earlier values; a fresh random token matches none of them.
-    return secrets.token_hex(8)
-
-
-def strict(cache: BaseCache) -> Any:
-    """The cache's own calls, or django-redis's client, which raises where the cache would not.
-
-    With IGNORE_EXCEPTIONS, django-redis answers a failed ``get_many`` with ``{}``: only a
-    second round trip (and a second timeout on a hung server) would tell. Its client raises.
-    """
-    client = getattr(cache, "client", None)
-    return client if hasattr(client, "get_many") and hasattr(client, "set_many") else cache
-
-
-def write_generations(namespaces: Iterable[str]) -> bool:
-    """Give each namespace a new token; True only if the cache took every one."""
-    tokens = {generation_key(ns): new_token() for ns in namespaces}
-    cache = page_cache()
-    backend = strict(cache)
-    if not guarded(lambda: backend.set_many(tokens, GENERATION_TTL) or True, False):
-        return False
-    if backend is not cache:
-        return True  # the client raises on failure
-    # A backend that may hide a failure: read the tokens back. Another writer's newer token
-    # is as good as ours, so any value confirms the bump.
-    stored: dict[str, Any] = guarded(lambda: cache.get_many(list(tokens)), {})
-    return all(stored.get(key) is not None for key in tokens)
-
-
-def flush_pending() -> bool:
-    """Retry bumps that failed earlier; True when none is left."""
-    state = health(cache_alias())
-    with state.lock:
-        pending = set(state.pending)
-    if not pending:
-        return True
-    if not write_generations(pending):
-        return False
-    with state.lock:
-        state.pending -= pending
-    logger.warning("Cache %r: %d delayed invalidations applied.", cache_alias(), len(pending))
-    return True
-
-
-def bump_generations(namespaces: Iterable[str]) -> bool:
-    """Invalidate every page of ``namespaces`` now; on failure keep them for a later retry."""
-    wanted = set(namespaces)
-    if not wanted or is_dummy():
-        return True
-    alias = cache_alias()
-    is_written = not is_backing_off(alias) and write_generations(wanted)
-    if not is_written:
-        state = health(alias)
-        with state.lock:
-            state.pending |= wanted
-        mark_failure(alias, "invalidate")
-    return is_written
-
-
-def read_generations(namespaces: Sequence[str]) -> list[str] | None:
-    """The current token of each namespace (creating missing ones), or None if the cache fails."""
-    alias = cache_alias()
-    if is_backing_off(alias) or not flush_pending():
-        return None
-    cache = caches[alias]
-    keys = [generation_key(ns) for ns in namespaces]
-    # One round trip decides: a cache that does not answer it costs one timeout, not two.
-    answer: dict[str, Any] | None = guarded(lambda: strict(cache).get_many(keys), None)
-    if answer is None:
-        mark_failure(alias, "read generations")
-        return None
-    found = dict(answer)
-    for key in keys:
-        if found.get(key) is not None:
-            continue
-        token = new_token()
-        # add() answers True or False; None (django-redis ignoring an error) or an exception
-        # means the cache did not answer.
-        added = guarded(lambda: cache.add(key, token, GENERATION_TTL), None)  # noqa: B023
-        if added is None:
-            mark_failure(alias, "read generations")
-            return None
-        found[key] = token if added else guarded(lambda: cache.get(key), None)  # noqa: B023
-        if found[key] is None:
-            mark_failure(alias, "read generations")
-            return None
-    mark_success(alias)
-    return [str(found[key]) for key in keys]
 
 
 class GenerationBump:

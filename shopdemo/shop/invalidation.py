@@ -66,7 +66,8 @@ def bulk_namespaces() -> dict[type[Model], Namespaces]:
         Product: frozenset({CATALOG, PRODUCTS, ORDERS, DASHBOARD}),
         Product.tags.through: frozenset({CATALOG, PRODUCTS}),
         Review: frozenset({CATALOG, PRODUCTS, DASHBOARD}),
-        Customer: frozenset({ORDERS, DASHBOARD}),
+        # A customer's user is the author named on its reviews.
+        Customer: frozenset({ORDERS, DASHBOARD, PRODUCTS}),
         Order: frozenset({ORDERS, DASHBOARD}),
         OrderItem: frozenset({ORDERS, DASHBOARD}),
         # Users' names are the review authors on product pages.
@@ -150,6 +151,9 @@ def row_namespaces(
         if is_update:
             # An update may hand the customer (and its orders) to another user.
             names.add(ORDERS)
+            if update_fields is None or {"user", "user_id"} & set(update_fields):
+                # Its reviews then carry the new user's name as their author.
+                names.add(PRODUCTS)
         return frozenset(names)
     if model in PARENT_FIELDS:
         return parent_namespaces(model, getattr(instance, PARENT_FIELDS[model]), using)

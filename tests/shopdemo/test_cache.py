@@ -162,6 +162,27 @@ def first_item(order: Order) -> OrderItem:
     return order.items.order_by("id")[0]
 
 
+def reviewer(scene: Scene) -> Customer:
+    return latest_review(scene.other).author
+
+
+def new_user() -> object:
+    return get_user_model().objects.create_user("newcomer", first_name="Nadia", last_name="New")
+
+
+def reassign_reviewer(scene: Scene) -> None:
+    # The reviews stay with the customer; their author name now comes from another user.
+    customer = reviewer(scene)
+    customer.user = get_user_model().objects.get(username="newcomer")
+    customer.save()
+
+
+def bulk_reassign_reviewer(scene: Scene) -> None:
+    user = get_user_model().objects.get(username="newcomer")
+    with bulk_write(Customer):
+        Customer.objects.filter(pk=reviewer(scene).pk).update(user=user)
+
+
 def bulk_update_orders(scene: Scene) -> None:
     flip_status(scene.order)
     with bulk_write(Order):
@@ -257,6 +278,17 @@ WRITES = {
         lambda s: rename(latest_review(s.other).author.user, "first_name", "Zebedee"),
         frozenset({"other-detail"}),
     ),
+    "customer-reassign-user": Write(
+        reassign_reviewer, frozenset({"other-detail"}), prepare=lambda s: new_user()
+    ),
+    "customer-reassign-user-fields": Write(
+        lambda s: (
+            setattr(c := reviewer(s), "user", get_user_model().objects.get(username="newcomer")),
+            c.save(update_fields=["user"]),
+        ),
+        frozenset({"other-detail"}),
+        prepare=lambda s: new_user(),
+    ),
     "order-create": Write(
         lambda s: Order.objects.create(customer=s.customer, status="paid", created_at=WHEN),
         frozenset({"orders", "dashboard"}),
@@ -288,6 +320,9 @@ WRITES = {
         lambda s: bulk_create_reviews(s), LIST_AND_DETAIL | {"dashboard"}
     ),
     "bulk-update": Write(bulk_update_orders, ORDER_PAGES),
+    "bulk-customer-reassign": Write(
+        bulk_reassign_reviewer, frozenset({"other-detail"}), prepare=lambda s: new_user()
+    ),
     "bulk-raw-sql": Write(raw_sql_update, ORDER_PAGES),
     "bulk-tag-links": Write(bulk_link_tag, LIST_AND_DETAIL),
     "bulk-tag-links-delete": Write(unlink_tags, LIST_AND_DETAIL, prepare=tag_product),

@@ -7,95 +7,19 @@ a throwaway ``redis-server`` of their own, which they stop, freeze (SIGSTOP) and
 from __future__ import annotations
 
 import logging
-import shutil
-import signal
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
 
-from shopdemo.service_urls import parse_redis_url
 from shopdemo.shop import cache, cache_health
 from shopdemo.shop.models import Product
-from tests.services import is_listening, unavailable
 from tests.shopdemo import cache_support
 from tests.shopdemo.cache_support import Scene, assert_current, view_sql
+from tests.shopdemo.redis_support import free_port, use_redis
 
 pytestmark = pytest.mark.django_db
 
 RENAMED = "Renamed While Redis Was Away"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class RedisServer:
-    """A private redis-server process on a free localhost port, persisted to ``directory``."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-        command += ["--dir", str(self.directory), "--save", "", "--appendonly", "no"]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while not is_listening("127.0.0.1", self.port, timeout=0.1):
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-
-    def stop(self, *, is_saved: bool = False) -> None:
-        """Stop the server; with ``is_saved`` its data comes back on the next start."""
-        if is_saved:
-            redis.Redis(port=self.port).save()
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-    def freeze(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGCONT)
-
-    def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.thaw()
-            self.process.kill()
-            self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None:
-        unavailable("redis-server is not installed; the Redis outage tests need their own server")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.close()
-
-
-def use_redis(settings, url: str, *, ignore_exceptions: bool = True) -> None:  # type: ignore[no-untyped-def]
-    config = parse_redis_url(url)
-    config["KEY_PREFIX"] = settings.CACHES["default"]["KEY_PREFIX"]
-    config["OPTIONS"]["IGNORE_EXCEPTIONS"] = ignore_exceptions
-    settings.CACHES = {"default": config, "uncached": cache_support.UNCACHED}
-    cache_health.reset_health()
 
 
 @pytest.fixture
@@ -154,7 +78,7 @@ def test_a_stopped_redis_that_comes_back_with_its_old_entries_serves_nothing_sta
     with caplog.at_level(logging.WARNING, logger="shopdemo.shop.cache"):
         assert_pages_are_current(scene, client_as)
     assert any("delayed invalidations applied" in r.getMessage() for r in caplog.records)
-    assert cache_health.health("default").pending == set()
+    assert cache_health.health("default").pending == {}
     assert view_sql(client_as(None), detail)[1] == []  # and cached again
 
 
@@ -188,3 +112,43 @@ def test_every_entry_has_a_ttl(scene, settings, client_as, redis_server) -> None
     assert all(0 < ttl <= 300 for ttl in pages.values()), pages
     assert all(0 < ttl <= cache.GENERATION_TTL for ttl in generations.values()), generations
     assert set(ttls) == set(pages) | set(generations)
+
+
+def test_a_write_during_the_back_off_does_not_extend_it(settings, redis_server) -> None:  # type: ignore[no-untyped-def]
+    """A process writing more often than RETRY_AFTER used to stay in the back-off for good."""
+    use_redis(settings, redis_server.url)
+    redis_server.stop()
+    assert cache.bump_generations({"catalog"}) is False  # tried, failed: the back-off starts
+    state = cache_health.health("default")
+    down_until = state.down_until
+    assert cache_health.is_backing_off("default")
+    assert cache.bump_generations({"dashboard"}) is False  # owed, not tried
+    assert state.down_until == down_until
+    assert state.pending.keys() == {"catalog", "dashboard"}
+
+
+def test_the_next_write_pays_what_earlier_writes_owed(  # type: ignore[no-untyped-def]
+    settings, redis_server, monkeypatch
+) -> None:
+    """Owed bumps are written by the next write too, not only by the next read."""
+    monkeypatch.setattr(cache_health, "RETRY_AFTER", 0.0)
+    use_redis(settings, redis_server.url)
+    redis_server.stop()
+    assert cache.bump_generations({"catalog", "product:1"}) is False
+    redis_server.start()  # empty
+    assert cache.bump_generations({"dashboard"}) is True
+    assert cache_health.health("default").pending == {}
+    server = redis.Redis(port=redis_server.port)
+    written = {key.decode().rsplit(":gen:", 1)[1] for key in server.keys("*shop:gen:*")}
+    assert written == {"catalog", "product:1", "dashboard"}
+
+
+def test_a_retry_does_not_settle_a_bump_owed_after_it_began() -> None:
+    """The newer bump may have committed after the retry wrote: it stays owed."""
+    cache_health.owe("default", {"catalog", "dashboard"})
+    paying = cache_health.debts("default")  # what a retry is writing
+    cache_health.owe("default", {"catalog"})  # a writer commits meanwhile
+    cache_health.settle("default", paying)
+    assert cache_health.health("default").pending.keys() == {"catalog"}
+    assert cache_health.owes("default", ["product:1", "catalog"])
+    assert not cache_health.owes("default", ["dashboard"])

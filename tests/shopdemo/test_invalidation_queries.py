@@ -177,11 +177,12 @@ def move_order(order: Order) -> set[str]:
 
 
 def hand_over_customer(order: Order) -> set[str]:
-    """Give customer-1 to a new user: bumps every customer's pages (and the new user's)."""
+    """Give customer-1 to a new user: bumps every customer's pages (and the new user's), and
+    the product pages, where its reviews now carry the new user's name."""
     newcomer = get_user_model().objects.create_user("newcomer")  # creating a user bumps nothing
     order.customer.user = newcomer
     order.customer.save()
-    return {"orders", f"orders:{newcomer.pk}"}
+    return {"orders", f"orders:{newcomer.pk}", "products"}
 
 
 @pytest.mark.django_db
