@@ -4,7 +4,7 @@
 queryset, by the file and function name of Django's own frames (``core/handlers/base.py``,
 ``_get_response``). A Django release that renames or moves one of them would not break
 capture loudly: it would quietly attribute queries to the wrong place. This module reads
-capture's table and looks each function up in the installed Django's source, so such a release
+the frame table of :mod:`perfaudit.frames` and looks each function up in the installed Django's source, so such a release
 fails at the first capture with a sentence naming the Django version and what is missing.
 """
 
@@ -22,10 +22,10 @@ _DEF = re.compile(r"^[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)", re.MULTILINE)
 
 def required_functions() -> tuple[tuple[str, str], ...]:
     """The ``(file under django/, function name)`` pairs capture classifies frames by."""
-    from perfaudit import capture
+    from perfaudit import frames
 
-    pairs = set(capture._DJANGO_ROLES)
-    pairs |= {("db/models/query.py", name) for name in capture._QUERYSET_METHODS}
+    pairs = set(frames._DJANGO_ROLES)
+    pairs |= {("db/models/query.py", name) for name in frames._QUERYSET_METHODS}
     return tuple(sorted(pairs))
 
 

@@ -196,3 +196,31 @@ def test_wrappers_are_removed_after_the_block(shop) -> None:
     with pytest.raises(ZeroDivisionError), capture_queries():
         1 / 0  # noqa: B018
     assert connection.execute_wrappers == before
+
+
+def test_queries_in_process_view_are_the_middlewares(shop, client) -> None:
+    from django.conf import settings
+    from django.test import override_settings
+
+    middleware = [*settings.MIDDLEWARE, "tests.capture_views.CountingMiddleware"]
+    settings_ = override_settings(MIDDLEWARE=middleware, ROOT_URLCONF="tests.capture_views")
+    with settings_, capture_queries() as queries:
+        assert client.get("/names/").status_code == 200
+    assert [(q.is_framework, "COUNT(*)" in q.sql) for q in queries] == [
+        (True, True),
+        (False, False),
+    ]
+    assert queries[0].callsite.file == "tests/capture_views.py"
+    assert queries[1].callsite.function == "category_names"
+
+
+def test_prefetch_queries_under_an_orm_frame_are_not_relation_accesses(shop) -> None:
+    # refresh_from_db() is on the stack (an ORM frame that names a deferred load) while the
+    # prefetch of tags runs: that query is still one query for all rows, not a per-row read.
+    product = Product.objects.order_by("id").first()
+    with capture_queries() as queries:
+        product.refresh_from_db(from_queryset=Product.objects.prefetch_related("tags"))
+    assert [q.trigger for q in queries] == [
+        Trigger("deferred", "shop.Product", ""),
+        Trigger("queryset", "shop.Tag", ""),
+    ]

@@ -11,7 +11,7 @@ from pathlib import Path
 import django
 import pytest
 
-from perfaudit import capture
+from perfaudit import frames
 from perfaudit.capture import capture_queries
 from perfaudit.compat import _missing, check_django_internals, required_functions
 from perfaudit.errors import UnsupportedDjango
@@ -24,7 +24,7 @@ def test_the_installed_django_has_every_function_capture_relies_on() -> None:
     pairs = required_functions()
     assert ("core/handlers/base.py", "_get_response") in pairs
     assert ("db/models/manager.py", "manager_method") in pairs  # nested in a factory
-    assert set(capture._DJANGO_ROLES) <= set(pairs)
+    assert set(frames._DJANGO_ROLES) <= set(pairs)
     assert _missing(str(DJANGO_DIR), pairs) == ()
     check_django_internals()
 
@@ -44,8 +44,8 @@ def test_a_django_without_get_response_is_named(tmp_path: Path) -> None:
 
 
 def test_capture_fails_loudly_naming_the_django_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    roles = {**capture._DJANGO_ROLES, ("core/handlers/base.py", "_get_response_v7"): "x"}
-    monkeypatch.setattr(capture, "_DJANGO_ROLES", roles)
+    roles = {**frames._DJANGO_ROLES, ("core/handlers/base.py", "_get_response_v7"): "x"}
+    monkeypatch.setattr(frames, "_DJANGO_ROLES", roles)
     expected = (
         f"perfaudit cannot capture queries on Django {django.get_version()}: it relies on "
         "_get_response_v7() in django/core/handlers/base.py, which this Django does not "
@@ -61,8 +61,8 @@ def test_capture_fails_loudly_naming_the_django_version(monkeypatch: pytest.Monk
 def test_scan_reports_the_unsupported_django_in_one_line(tmp_path: Path) -> None:
     # A fresh process whose capture table names a function this Django lacks.
     code = (
-        "import sys; from perfaudit import capture; "
-        "capture._DJANGO_ROLES[('template/base.py', 'render_gone')] = 'node'; "
+        "import sys; from perfaudit import frames; "
+        "frames._DJANGO_ROLES[('template/base.py', 'render_gone')] = 'node'; "
         "from perfaudit.cli import main; sys.argv[0] = 'perfaudit'; main()"
     )
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}

@@ -67,7 +67,7 @@ def test_a_json_body_formatted_with_a_list_finds_the_per_row_n_plus_one(
     # "{book_ids}" sent the list itself: three books, one SELECT each.
     assert [(f["kind"], f["count"], f["model"]) for f in order["findings"]] == [
         ("n_plus_one", 3, "booksapi.Book"),
-        ("n_plus_one", 3, None),  # the INSERT of each line
+        ("n_plus_one", 3, "booksapi.OrderLine"),  # the INSERT of each line: save() per row
     ]
 
 
