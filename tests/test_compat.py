@@ -36,7 +36,7 @@ def test_a_django_without_get_response_is_named(tmp_path: Path) -> None:
     source = (DJANGO_DIR / "core" / "handlers" / "base.py").read_text(encoding="utf-8")
     assert "def _get_response(" in source
     (handlers / "base.py").write_text(source.replace("def _get_response(", "def _respond("))
-    for name in ("db", "template", "contrib"):
+    for name in ("db", "template", "contrib", "dispatch"):
         shutil.copytree(DJANGO_DIR / name, tmp_path / name)
     assert _missing(str(tmp_path), required_functions()) == (
         ("core/handlers/base.py", "_get_response"),
