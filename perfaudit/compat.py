@@ -3,9 +3,10 @@
 :mod:`perfaudit.capture` tells the view from the middleware, and a descriptor access from a
 queryset, by the file and function name of Django's own frames (``core/handlers/base.py``,
 ``_get_response``). A Django release that renames or moves one of them would not break
-capture loudly: it would quietly attribute queries to the wrong place. This module reads
-the frame table of :mod:`perfaudit.frames` and looks each function up in the installed Django's source, so such a release
-fails at the first capture with a sentence naming the Django version and what is missing.
+capture loudly: it would quietly attribute queries to the wrong place. This module reads the
+frame table of :mod:`perfaudit.frames` and looks each function up in the installed Django's
+source, so such a release fails at the first capture with a sentence naming the Django version
+and what is missing.
 """
 
 from __future__ import annotations
