@@ -103,7 +103,7 @@ def _relation_fix(trigger: Trigger | None, fingerprint: str, callsite: CallSite 
         )
     if kind in ("row_save", "row_delete", "m2m_write", "related_write"):
         return _write_fix(trigger, statement_verb(fingerprint))
-    return _per_row_query_fix(statement_verb(fingerprint), model, trigger.operation)
+    return _per_row_query_fix(statement_verb(fingerprint), model, trigger.operation, trigger.remote)
 
 
 def _target(trigger: Trigger) -> str:
@@ -177,7 +177,7 @@ def _write_fix(trigger: Trigger, verb: str) -> str:
     )
 
 
-def _per_row_query_fix(verb: str, model: str, operation: str = "") -> str:
+def _per_row_query_fix(verb: str, model: str, operation: str = "", lookup: str = "") -> str:
     rows = f"the {_short(model)} rows" if model else "the rows"
     short = _short(model) if model else "<Model>"
     if verb == "insert":
@@ -202,6 +202,17 @@ def _per_row_query_fix(verb: str, model: str, operation: str = "") -> str:
         return (
             f"Annotate the looped-over queryset with Count/Sum(...) over {rows} (or a "
             f"Subquery) instead of calling .{operation}() per row."
+        )
+    if lookup == "pk" and model and not operation:
+        return (
+            f"Fetch {rows} in one query before the loop, {short}.objects.in_bulk(pks) (a dict "
+            "keyed by pk), and look each one up there instead of querying once per row."
+        )
+    if lookup and model and not operation:
+        return (
+            f"Fetch {rows} in one query before the loop, {short}.objects.filter("
+            f"{lookup}__in=values), and look them up in a dict keyed by {lookup} instead of "
+            "querying once per row."
         )
     return (
         f"Fetch {rows} in one query, filter(<field>__in=[...]), and look them up in a dict "

@@ -151,16 +151,32 @@ def plain_trigger(queryset: Any, operation: str = "") -> Trigger | None:
     """A query of ``queryset``'s model that no relation access explains."""
     if not isinstance(queryset, QuerySet):
         return None
-    key = (queryset.model, operation)
+    lookup = _single_exact_lookup(queryset)
+    key = (queryset.model, operation, lookup)
     trigger = _plain_triggers.get(key)
     if trigger is None:
         trigger = _plain_triggers[key] = Trigger(
-            "queryset", label(queryset.model), "", operation=operation
+            "queryset", label(queryset.model), "", operation=operation, remote=lookup
         )
     return trigger
 
 
-_plain_triggers: dict[tuple[object, str], Trigger] = {}
+_plain_triggers: dict[tuple[object, str, str], Trigger] = {}
+
+
+def _single_exact_lookup(queryset: QuerySet[Any]) -> str:
+    """``"pk"`` or the field name when the query is one ``field=value`` of its model, else "".
+
+    That is what a per-row ``get(id=...)``/``filter(slug=...)`` loop runs, and what the fix
+    names: ``in_bulk(...)`` or ``filter(slug__in=...)``.
+    """
+    children = queryset.query.where.children
+    if len(children) != 1 or getattr(children[0], "lookup_name", None) != "exact":
+        return ""
+    target = getattr(getattr(children[0], "lhs", None), "target", None)
+    if target is None or getattr(target, "model", None) is not queryset.model:
+        return ""
+    return "pk" if target.primary_key else str(target.attname)
 
 
 def queryset_trigger(

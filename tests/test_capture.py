@@ -130,6 +130,23 @@ def test_hand_written_query(shop) -> None:
     assert only_trigger(queries) == Trigger("queryset", "shop.Review", "")
 
 
+@pytest.mark.parametrize(
+    ("run", "lookup"),
+    [
+        pytest.param(lambda: Review.objects.get(pk=1), "pk", id="get-pk"),
+        pytest.param(lambda: list(Review.objects.filter(product_id=1)), "product_id", id="fk"),
+        pytest.param(lambda: list(Category.objects.filter(slug="x")), "slug", id="field"),
+        pytest.param(lambda: list(Category.objects.filter(slug__contains="x")), "", id="contains"),
+        pytest.param(lambda: list(Review.objects.filter(product_id=1, rating=2)), "", id="two"),
+    ],
+)
+def test_a_hand_written_query_names_its_single_lookup(shop, run, lookup) -> None:
+    # What a per-row get(pk=...) loop's fix names: in_bulk(), or filter(<lookup>__in=...).
+    with capture_queries() as queries:
+        run()
+    assert only_trigger(queries).remote == lookup
+
+
 def test_prefetch_queries_are_not_relation_accesses(shop) -> None:
     with capture_queries() as queries:
         list(Product.objects.prefetch_related("tags", Prefetch("reviews"))[:3])

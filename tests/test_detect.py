@@ -177,6 +177,19 @@ KINDS = [
         id="queryset",
     ),
     pytest.param(
+        Trigger("queryset", "shop.Category", "", remote="pk"),
+        "Fetch the Category rows in one query before the loop, Category.objects.in_bulk(pks) "
+        "(a dict keyed by pk), and look each one up there instead of querying once per row.",
+        id="queryset-by-pk",
+    ),
+    pytest.param(
+        Trigger("queryset", "shop.Category", "", remote="slug"),
+        "Fetch the Category rows in one query before the loop, Category.objects.filter("
+        "slug__in=values), and look them up in a dict keyed by slug instead of querying once "
+        "per row.",
+        id="queryset-by-field",
+    ),
+    pytest.param(
         None,
         "Load these rows with the queryset being looped over (select_related() or "
         "prefetch_related()), or in one query with filter(<field>__in=[...]).",
