@@ -16,7 +16,8 @@ import textwrap
 from types import FrameType
 from typing import Any
 
-from perfaudit.frames import ADMIN_LIST, SERIALIZER
+from perfaudit.fixes import ADMIN_COUNT_DECLARATION
+from perfaudit.frames import ADMIN_COUNT, ADMIN_LIST, SERIALIZER
 from perfaudit.records import CallSite
 
 __all__ = ["declaration_site"]
@@ -44,6 +45,15 @@ def declaration_site(declaration: tuple[str, FrameType], root: str) -> CallSite 
         name = entry if isinstance(entry, str) else getattr(entry, "__name__", repr(entry))
         cls, attribute, what = type(model_admin), "list_display", f"list_display '{name}'"
         found = attribute_line(cls, attribute)
+    elif role == ADMIN_COUNT:  # ChangeList.get_results: the paginator's and the total's COUNT
+        model_admin = getattr(owner, "model_admin", None)
+        if model_admin is None:
+            return None
+        cls, attribute, what = type(model_admin), "show_full_result_count", ADMIN_COUNT_DECLARATION
+        # The project's own ModelAdmin classes only: Django's ModelAdmin declares it too.
+        project = [k for k in cls.__mro__ if not k.__module__.startswith("django.")]
+        found = next((f for k in project if (f := _line_in(k, attribute))), None)
+        found = found or class_line(cls)
     else:
         return None
     if found is None:
@@ -68,6 +78,18 @@ def attribute_line(cls: type, attribute: str) -> tuple[str, int] | None:
             (found for klass in cls.__mro__ if (found := _line_in(klass, attribute))), None
         )
     return _lines[key]
+
+
+def class_line(cls: type) -> tuple[str, int] | None:
+    """(file, line) of the ``class`` statement of ``cls``, when its source can be read."""
+    try:
+        file = inspect.getsourcefile(cls)
+        lines, start = inspect.getsourcelines(cls)
+    except (OSError, TypeError):
+        return None
+    # getsourcelines starts at the first decorator (@admin.register(...)).
+    offset = next((i for i, text in enumerate(lines) if text.lstrip().startswith("class ")), 0)
+    return None if file is None else (file, start + offset)
 
 
 def _line_in(klass: type, attribute: str) -> tuple[str, int] | None:

@@ -247,7 +247,7 @@ def _duplicate_finding(indexes: list[int], queries: Sequence[CapturedQuery], sha
         table=first_table(shape),
         model=model,
         field=field_name,
-        suggestion=suggest_reuse(len(indexes)),
+        suggestion=suggest_reuse(len(indexes), sample.callsite),
         callsite=sample.callsite,
         sample_sql=sample.sql,
     )

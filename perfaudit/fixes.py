@@ -230,8 +230,19 @@ def _short(model: str) -> str:
     return model.rpartition(".")[2]
 
 
-def suggest_reuse(count: int) -> str:
+# CallSite.declaration of the admin change list's own COUNT queries (see perfaudit.declarations).
+ADMIN_COUNT_DECLARATION = "change list count"
+
+
+def suggest_reuse(count: int, callsite: CallSite | None = None) -> str:
     """The fix for a query repeated ``count`` times with the same parameters."""
+    if callsite is not None and callsite.declaration == ADMIN_COUNT_DECLARATION:
+        admin = callsite.function.partition(".")[0]
+        return (
+            "Django's admin change list counts the rows twice when no filter is applied (the "
+            "page's count and the unfiltered total it shows beside the filters): set "
+            f"show_full_result_count = False on {admin} to skip the second COUNT."
+        )
     return (
         f"The same query with the same parameters runs {count} times: "
         "run it once and reuse the result (a variable, or cached_property on the object)."

@@ -37,6 +37,7 @@ GENERIC_FK, CONTENT_TYPE_CACHE, SAVE, DELETE, RELATED_WRITE = (
     "gfk", "ct_cache", "save", "delete", "related_write"
 )  # fmt: skip
 SIGNAL, SERIALIZER, ADMIN_LIST, JINJA = "signal", "serializer", "admin_list", "jinja"
+ADMIN_COUNT = "admin_count"
 
 _DJANGO_ROLES: dict[tuple[str, str], str] = {
     ("db/models/fields/related_descriptors.py", "__get__"): DESCRIPTOR,
@@ -55,6 +56,7 @@ _DJANGO_ROLES: dict[tuple[str, str], str] = {
     ("dispatch/dispatcher.py", "send"): SIGNAL,
     ("dispatch/dispatcher.py", "send_robust"): SIGNAL,
     ("contrib/admin/templatetags/admin_list.py", "items_for_result"): ADMIN_LIST,
+    ("contrib/admin/views/main.py", "get_results"): ADMIN_COUNT,
     ("template/base.py", "render_annotated"): NODE,
     ("core/handlers/base.py", "_get_response"): GET_RESPONSE,
     ("core/handlers/base.py", "get_response"): HANDLER,
@@ -193,6 +195,10 @@ class StackWalk:
                     self.gfk_frame = self.gfk_frame or frame
             elif role == CONTENT_TYPE_CACHE:
                 self.is_content_type_cache = True
+            elif role == ADMIN_COUNT:
+                # The change list's own counts: no project line runs them, its ModelAdmin does.
+                if self.callsite is None and self.declaration is None:
+                    self.declaration = (role, frame)
             elif role in (SERIALIZER, ADMIN_LIST):
                 # A ListSerializer's loop has no field of its own: its parent's frame does.
                 if (
