@@ -32,8 +32,9 @@ DJANGOS = classifier_versions("Framework :: Django")
 
 
 def django_requirement(django: str) -> str:
-    major = django.split(".")[0]
-    return f"Django>={django},<{int(major) + 1}"
+    """``"6.0"`` -> ``Django>=6.0,<6.1``: each matrix entry tests its own feature release."""
+    major, minor = (int(part) for part in django.split("."))
+    return f"Django>={major}.{minor},<{major}.{minor + 1}"
 
 
 def matrix() -> list[nox.param]:

@@ -2,8 +2,9 @@
 
 This is how a normalizer is usually written on top of sqlparse: lex and group the statement,
 walk the flattened tokens, replace literals and placeholders by ``?``, drop whitespace and
-comments, lower-case words, then collapse IN and VALUES lists at token level. It exists only to
-be compared with :func:`perfaudit.fingerprint.fingerprint_sql`, for speed and for grouping.
+comments, lower-case words, then collapse IN, VALUES and ARRAY[...] lists at token level. It
+exists only to be compared with :func:`perfaudit.fingerprint.fingerprint_sql`, for speed and
+for grouping.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def sqlparse_fingerprint(sql: str) -> str:
                 words.append("?" if words and words[-1] == "savepoint" else token.value)
             elif ttype in T.Literal or ttype in T.Name.Placeholder or _is_boolean(token):
                 words.append("?")
+            elif token.normalized == "NULL" and words and words[-1] == "=":
+                words.append("?")  # SET "x" = NULL: a value like any other
             elif ttype in T.Keyword or ttype in T.Name:
                 words.append(token.value.lower())
             else:
@@ -61,6 +64,11 @@ def _collapse_lists(words: list[str]) -> list[str]:
                     end = inner + 1
         elif word == "values":
             end = _rows_end(words, i)
+        elif word == "array" and i < len(words) and words[i] == "[":
+            j = i + 1
+            while j < len(words) and words[j] in _ITEMS:
+                j += 1
+            end = j + 1 if j < len(words) and words[j] == "]" else None
         if end is not None:
             out.append("(...)")
             i = end

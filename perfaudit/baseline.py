@@ -10,12 +10,14 @@ shop.Product.category"), not as SQL fingerprints, which differ between backends.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from perfaudit.errors import ConfigError
+from perfaudit.json_input import read_json
 from perfaudit.records import Finding
 
 BASELINE_SCHEMA = "perfaudit/baseline-v1"
@@ -64,23 +66,18 @@ def load_baseline(path: Path) -> Baseline:
 
 def read_baseline_json(path: Path) -> Any:
     """The decoded JSON of a baseline file (bench's or scan's); ConfigError (exit 2) when the
-    file is missing, unreadable or not JSON, with the remedy in the message."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    file is missing, unreadable, not UTF-8 JSON or not shaped like any perfaudit file, with the
+    remedy in the message."""
+    if not path.exists():
         raise ConfigError(
             f"Baseline {str(path)!r} does not exist; create it with --update-baseline."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        raise ConfigError(f"Cannot read the baseline {str(path)!r}: {reason}.") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"Baseline {str(path)!r} is not JSON ({exc.msg} at line {exc.lineno}); restore it "
-            "from version control or regenerate it with --update-baseline."
-        ) from None
+        )
+    return read_json(
+        path,
+        "the baseline",
+        f"Baseline {str(path)!r}",
+        "restore it from version control or regenerate it with --update-baseline",
+    )
 
 
 def ratchet_keys(kept: Iterable[str], current: Iterable[str]) -> tuple[str, ...]:
@@ -127,7 +124,8 @@ def parse_baseline(data: Any, source: str) -> Baseline:
             raise invalid(f"{where}.responses_equal", "true, false or null")
         scales: dict[int, BaselineEntry] = {}
         for scale, entry in raw["scales"].items():
-            if not (isinstance(scale, str) and scale.isdigit()):
+            # ASCII digits only: "²".isdigit() is true and int("²") raises.
+            if not (isinstance(scale, str) and re.fullmatch(r"[0-9]{1,15}", scale)):
                 raise invalid(f"{where}.scales key {scale!r}", "a positive integer")
             if not isinstance(entry, dict):
                 raise invalid(f"{where}.scales.{scale}", "an object")

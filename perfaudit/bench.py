@@ -10,10 +10,9 @@ The counted request is the first one on the fresh data, so a cache cannot hide a
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -23,6 +22,7 @@ from perfaudit.complexity import Growth, fit_growth
 from perfaudit.config import Scenario
 from perfaudit.equality import BodyComparison, compare_responses
 from perfaudit.errors import ConfigError, ProjectError
+from perfaudit.private_caches import private_caches
 from perfaudit.records import RequestAudit
 from perfaudit.replay import RequestSpec, audit_request, client_for, plan_requests
 from perfaudit.report_data import Timing
@@ -215,35 +215,6 @@ def _scenario_run(scenario: Scenario, runs: tuple[ScaleRun, ...]) -> ScenarioRun
 
 
 @contextmanager
-def private_caches() -> Iterator[None]:
-    """Give every cache a key prefix of this process's own for the block, emptied at each end.
-
-    Like the test databases, the cache must be this run's alone: a shared Redis serves other
-    processes of the same project under the same prefix, and a body one of them cached from
-    its own data would come back here as a stale, query-free response.
-    """
-    from django.conf import settings
-
-    saved = {alias: config.get("KEY_PREFIX") for alias, config in settings.CACHES.items()}
-    suffix = f"perfaudit_{os.getpid()}"
-    try:
-        for alias, config in settings.CACHES.items():
-            config["KEY_PREFIX"] = f"{saved[alias] or ''}:{suffix}"
-            _forget_cache(alias)  # cache objects keep the prefix they were built with
-        clear_caches()
-        yield
-    finally:
-        clear_caches()
-        for alias, prefix in saved.items():
-            config = settings.CACHES[alias]
-            if prefix is None:
-                config.pop("KEY_PREFIX", None)
-            else:
-                config["KEY_PREFIX"] = prefix
-            _forget_cache(alias)
-
-
-@contextmanager
 def no_caches() -> Iterator[None]:
     """Replace every configured cache with Django's DummyCache for the block (``--no-cache``).
 
@@ -263,25 +234,3 @@ def no_caches() -> Iterator[None]:
     dummy = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     with override_settings(CACHES={alias: dict(dummy) for alias in settings.CACHES}):
         yield
-
-
-def _forget_cache(alias: str) -> None:
-    from django.core.cache import caches
-
-    with suppress(AttributeError):  # not built yet in this thread
-        del caches[alias]
-
-
-def clear_caches() -> None:
-    """Empty every cache, staying inside its key prefix."""
-    from django.core.cache import caches
-
-    for alias in caches:
-        cache = caches[alias]
-        # django-redis's clear() flushes the whole Redis database, other projects' keys too;
-        # delete_pattern stays inside this cache's KEY_PREFIX.
-        delete_pattern = getattr(cache, "delete_pattern", None)
-        if delete_pattern is not None:
-            delete_pattern("*")
-        else:
-            cache.clear()

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from perfaudit.errors import ConfigError, ProjectError
+from perfaudit.errors import ConfigError, Interrupted, ProjectError
+from perfaudit.interrupts import held_interrupts
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> 
         if path not in sys.path:
             sys.path.insert(0, path)
     try:
-        importlib.import_module(settings_module)
+        module = importlib.import_module(settings_module)
     except ModuleNotFoundError as exc:
         if _is_missing(settings_module, exc):
             raise ConfigError(
@@ -51,6 +52,13 @@ def configure_django(settings_module: str, pythonpath: tuple[str, ...] = ()) -> 
         raise ProjectError(_failed(f"Importing settings {settings_module!r}", exc)) from exc
     except Exception as exc:
         raise ProjectError(_failed(f"Importing settings {settings_module!r}", exc)) from exc
+    if not getattr(module, "ROOT_URLCONF", None):
+        # `--settings json` imports fine and Django even sets up on it; the first request
+        # would then fail deep inside Django with an AttributeError.
+        raise ConfigError(
+            f"{settings_module!r} is not the settings module of a Django project: it sets no "
+            "ROOT_URLCONF; pass --settings with the module your manage.py uses."
+        )
     from django.conf import settings
 
     if settings.configured:  # a test runner set Django up already: only the same project works
@@ -84,7 +92,13 @@ def _configured_module(settings: Any) -> str | None:
 def test_databases(
     *, setup: str | None = None, fixtures: tuple[str, ...] = (), scale: int = 100
 ) -> Iterator[BootedProject]:
-    """Create, migrate and seed a test database per alias; destroy them all on the way out."""
+    """Create, migrate and seed a test database per alias; destroy them all on the way out.
+
+    Ctrl-C is held over each creation (``CREATE DATABASE``, the switch to it and its
+    migrations) and over the teardown, so every database is either known and destroyed or
+    never made. An interrupt becomes :class:`Interrupted`, whose message names what was
+    destroyed, or what could not be.
+    """
     from django.conf import settings
     from django.db import connections
     from django.test.utils import setup_test_environment, teardown_test_environment
@@ -92,6 +106,7 @@ def test_databases(
     created: list[tuple[Any, str]] = []
     saved_test_names: list[tuple[dict[str, Any], object]] = []
     has_environment = False
+    interrupted = False
     try:
         try:
             setup_test_environment()
@@ -103,29 +118,76 @@ def test_databases(
             test_settings = connection.settings_dict.setdefault("TEST", {})
             saved_test_names.append((test_settings, test_settings.get("NAME")))
             test_settings["NAME"] = _unique_test_name(connection)
-            old_name = connection.settings_dict["NAME"]
-            try:
-                connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-            except Exception as exc:
-                raise ProjectError(
-                    _failed(f"Creating the test database for {alias!r}", exc)
-                ) from exc
-            finally:
-                if connection.settings_dict["NAME"] != old_name:
-                    created.append((connection, old_name))
+            with held_interrupts():
+                _create(alias, connection, created)
         values = _run_setup(setup, fixtures, scale)
         yield BootedProject(
             settings=str(_configured_module(settings)),
             vendor=connections["default"].vendor,
             setup_values=values,
         )
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        for connection, old_name in reversed(created):
+        with held_interrupts(deliver=False) as held:
+            destroyed, failed = _destroy(created)
+            for test_settings, name in saved_test_names:
+                test_settings["NAME"] = name
+            if has_environment:
+                teardown_test_environment()
+        if interrupted or held.received:
+            raise Interrupted(interrupted_message(destroyed, failed)) from None
+        if failed:
+            raise ProjectError(f"{failed[0]}; drop it by hand.")
+
+
+def _create(alias: str, connection: Any, created: list[tuple[Any, str]]) -> None:
+    old_name = connection.settings_dict["NAME"]
+    try:
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    except Exception as exc:
+        raise ProjectError(_failed(f"Creating the test database for {alias!r}", exc)) from exc
+    finally:
+        # Django switches the connection to the new database right after creating it; a
+        # failure after that point (in migrations) still leaves a database to destroy.
+        if connection.settings_dict["NAME"] != old_name:
+            created.append((connection, old_name))
+
+
+def _destroy(created: list[tuple[Any, str]]) -> tuple[list[str], list[str]]:
+    """Destroy every created database, newest first: the names destroyed, and one sentence
+    per database that could not be."""
+    destroyed: list[str] = []
+    failed: list[str] = []
+    for connection, old_name in reversed(created):
+        name = _label(connection)
+        try:
             connection.creation.destroy_test_db(old_name, verbosity=0)
-        for test_settings, name in saved_test_names:
-            test_settings["NAME"] = name
-        if has_environment:
-            teardown_test_environment()
+        except Exception as exc:
+            failed.append(_failed(f"Destroying the test database {name}", exc).rstrip("."))
+        else:
+            destroyed.append(name)
+    return destroyed, failed
+
+
+def _label(connection: Any) -> str:
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and connection.creation.is_in_memory_db(name):
+        return f"in memory for {connection.alias!r}"
+    return repr(name)
+
+
+def interrupted_message(destroyed: list[str], failed: list[str]) -> str:
+    """What Ctrl-C left behind, as one true sentence."""
+    if failed:
+        left = "; ".join(failed)
+        return f"interrupted; {left}: drop it by hand."
+    if not destroyed:
+        return "interrupted before any test database was created."
+    if len(destroyed) == 1:
+        return f"interrupted; the test database {destroyed[0]} was destroyed."
+    return f"interrupted; the test databases {', '.join(destroyed)} were destroyed."
 
 
 def _unique_test_name(connection: Any) -> str | None:

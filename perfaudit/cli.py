@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from perfaudit import __version__
-from perfaudit.errors import PerfAuditError
+from perfaudit.errors import Interrupted, PerfAuditError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -122,11 +122,16 @@ def scan(
     from rich.console import Console
 
     from perfaudit.config import ScanOptions, load_scan_config
-    from perfaudit.report_command import choose_format
+    from perfaudit.report_command import choose_format, default_report_path
 
     def run() -> int:
         config = load_scan_config(Path.cwd(), ScanOptions(**flags), os.environ)
         fmt = choose_format(format_name, output)
+        json_path = config.json_path or default_report_path("scan", config.root)
+        baseline = config.baseline if config.update_baseline else None
+        check_outputs(
+            fmt, output, junit, str(json_path), [("--json", json_path), ("--baseline", baseline)]
+        )
         # Markdown or HTML: the tables' place on stdout is the document's, the rest to stderr.
         console = Console(highlight=False, stderr=fmt != "table")
         return run_scan_command(
@@ -206,26 +211,48 @@ def bench(github: bool, junit: str | None, **flags: Any) -> None:
     from rich.console import Console
 
     from perfaudit.bench_config import BenchOptions, load_bench_config
+    from perfaudit.output_paths import check_writable
 
     def run() -> int:
         from perfaudit.report_command import default_report_path
 
         flags["json_path"] = flags["json_path"] or str(default_report_path("bench"))
         config = load_bench_config(Path.cwd(), BenchOptions(**flags), os.environ)
+        baseline = config.baseline if config.update_baseline else None
+        check_writable([("--json", config.json_path), ("--junit", junit), ("--baseline", baseline)])
         return run_bench_cli(config, Console(highlight=False), github=github, junit=junit)
 
     exit_with(run)
+
+
+def check_outputs(
+    fmt: str,
+    output: str | None,
+    junit: str | None,
+    source: str,
+    more: list[tuple[str, str | Path | None]] | None = None,
+) -> None:
+    """Fail now (exit 2) if a file the command will write at its end cannot be written."""
+    from perfaudit.output_paths import check_writable
+    from perfaudit.report_command import default_html_path
+
+    if fmt == "html" and output is None:
+        output = str(default_html_path(source))
+    check_writable([*(more or []), ("-o", output), ("--junit", junit)])
 
 
 def exit_with(command: Callable[[], int]) -> NoReturn:
     """Run ``command`` and exit with its code; a PerfAuditError becomes one line and its code."""
     try:
         code = command()
+    except Interrupted as exc:  # during a run: the message says what became of its databases
+        click.echo(f"perfaudit: {exc}", err=True)
+        sys.exit(exc.exit_code)
     except PerfAuditError as exc:
         click.echo(f"perfaudit: error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("perfaudit: interrupted; the test database was destroyed.", err=True)
+    except KeyboardInterrupt:  # no test database existed, or they were destroyed already
+        click.echo("perfaudit: interrupted.", err=True)
         sys.exit(130)
     sys.exit(code)
 
@@ -290,6 +317,7 @@ def run_report_command(
 ) -> int:
     from perfaudit.report_command import choose_format, render_report_file
 
+    check_outputs(choose_format(format_name, output), output, junit, path)
     rendered = render_report_file(path, choose_format(format_name, output))
     on_stdout = False
     if rendered.format == "table":
@@ -364,6 +392,7 @@ def diff_command(old: str, new: str, format_name: str, output: str | None) -> No
     from perfaudit.report_command import diff_report_files, display_path, write_text
 
     def run() -> int:
+        check_outputs(format_name, output, None, new)
         outcome = diff_report_files(old, new, format_name)
         if output:
             click.echo(f"Diff written to {display_path(write_text(outcome.text, output))}")

@@ -3,6 +3,7 @@
 Sources, lowest precedence first: built-in defaults, the ``[perfaudit]`` section of
 ``setup.cfg`` or the ``[tool.perfaudit]`` table of ``pyproject.toml`` in the project root, the
 ``DJANGO_SETTINGS_MODULE`` environment variable (for ``settings`` only), then command-line flags.
+The settings module has no built-in default: one of those must name the project to audit.
 No Django import here: a broken configuration must be reported before Django is touched.
 """
 
@@ -18,7 +19,6 @@ from pathlib import Path
 from perfaudit.errors import ConfigError
 from perfaudit.suppress import IgnoreRule, parse_ignore_rules
 
-DEFAULT_SETTINGS = "shopdemo.settings"
 DEFAULT_SCALES = (10, 100, 1000)
 FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -116,6 +116,8 @@ def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
             parser.read(cfg_path, encoding="utf-8")
         except configparser.Error as exc:
             raise ConfigError(f"{cfg_path.name} cannot be parsed: {exc}".splitlines()[0]) from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(_not_utf8("setup.cfg", exc)) from None
         if parser.has_section("perfaudit"):
             found.append(("setup.cfg [perfaudit]", dict(parser.items("perfaudit"))))
     toml_path = root / "pyproject.toml"
@@ -124,6 +126,8 @@ def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
             data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"pyproject.toml cannot be parsed: {exc}.") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(_not_utf8("pyproject.toml", exc)) from None
         table = data.get("tool", {}).get("perfaudit")
         if table is not None:
             if not isinstance(table, dict):
@@ -135,6 +139,23 @@ def read_config_file(root: Path) -> tuple[str, dict[str, object]]:
             "[tool.perfaudit]; keep one of them."
         )
     return found[0] if found else ("defaults", {})
+
+
+def _not_utf8(name: str, exc: UnicodeDecodeError) -> str:
+    return (
+        f"{name} is not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x}); "
+        "save it as UTF-8."
+    )
+
+
+def ascii_integer(text: str) -> int | None:
+    """``text`` as a non-negative integer when it is ASCII digits (at most 18), else None.
+
+    Not ``str.isdigit()``: it accepts "²" and "①", which ``int()`` then rejects with a
+    traceback; and not unbounded, since ``int()`` refuses more than 4300 digits.
+    """
+    text = text.strip()
+    return int(text) if re.fullmatch(r"[0-9]{1,18}", text) else None
 
 
 def load_scan_config(
@@ -150,8 +171,8 @@ def load_scan_config(
     values = _FileValues(source, raw)
     file_settings = values.text("settings")
     env_settings = (environ or {}).get("DJANGO_SETTINGS_MODULE", "").strip() or None
-    settings = options.settings or env_settings or file_settings or DEFAULT_SETTINGS
-    if not re.fullmatch(r"[A-Za-z_][\w.]*", settings):
+    settings = options.settings or env_settings or file_settings
+    if settings is not None and not re.fullmatch(r"[A-Za-z_][\w.]*", settings):
         raise ConfigError(f"settings: {settings!r} is not a Python module path.")
     # The file describes the project its `settings` names: its setup callable and scenarios
     # would be nonsense against another project's URLconf and models.
@@ -180,14 +201,32 @@ def load_scan_config(
     for url in options.urls:
         if not url.startswith("/"):
             raise ConfigError(f"--url: {url!r} must be a path starting with '/'.")
+        try:
+            url.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes on the command line (surrogateescape)
+            raise ConfigError(f"--url: {url!r} is not valid UTF-8.") from None
+    pythonpath = options.pythonpath or values.words("pythonpath")
+    scales = values.scales()
+    eager_loads = (
+        options.eager_loads
+        if options.eager_loads is not None
+        else values.boolean("eager_loads", False)
+    )
+    if settings is None:
+        # Only the user chooses the project (checked last, so that a bad file is reported
+        # first): a default project would be scanned, and pass, in place of theirs.
+        raise ConfigError(
+            "No Django project to audit: pass --settings MODULE, set DJANGO_SETTINGS_MODULE, or "
+            "name it in setup.cfg [perfaudit] or pyproject.toml [tool.perfaudit] (settings = ...)."
+        )
     return ScanConfig(
         root=root,
         settings=settings,
-        pythonpath=options.pythonpath or values.words("pythonpath"),
+        pythonpath=pythonpath,
         setup=setup,
         fixtures=fixtures,
         scale=scale,
-        scales=values.scales(),
+        scales=scales,
         threshold=threshold,
         scenarios=scenarios,
         urls=options.urls,
@@ -196,11 +235,7 @@ def load_scan_config(
         json_path=options.json_path,
         show_params=options.show_params,
         fail_on=fail_on,
-        eager_loads=(
-            options.eager_loads
-            if options.eager_loads is not None
-            else values.boolean("eager_loads", False)
-        ),
+        eager_loads=eager_loads,
         source=source,
         requests=requests,
         login=login,
@@ -274,7 +309,8 @@ def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
         if option_path is not None and not option_path.startswith("/"):
             raise ConfigError(f"{key}: scenario {name!r} path {option_path!r} must start with '/'.")
     max_queries = options.get("max_queries")
-    if max_queries is not None and not max_queries.isdigit():
+    budget = None if max_queries is None else ascii_integer(max_queries)
+    if max_queries is not None and budget is None:
         raise ConfigError(f"{key}: scenario {name!r} max_queries must be an integer.")
     expect = options.get("expect")
     if expect is not None and not re.fullmatch(r"[1-5][0-9][0-9]", expect):
@@ -285,7 +321,7 @@ def parse_scenario(line: str, key: str = "scenarios") -> Scenario:
         path=path,
         naive_path=options.get("naive"),
         user=options.get("user"),
-        max_queries=int(max_queries) if max_queries is not None else None,
+        max_queries=budget,
         expect=int(expect) if expect is not None else None,
     )
 
@@ -333,9 +369,10 @@ class _FileValues:
             raise self.error(key, "an integer")
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
-        raise self.error(key, "an integer")
+        number = ascii_integer(value) if isinstance(value, str) else None
+        if number is None:
+            raise self.error(key, "an integer")
+        return number
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.raw.get(key)

@@ -19,18 +19,18 @@ Pure: no Django import; works on :mod:`perfaudit.records` dataclasses only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from perfaudit.errors import ConfigError
 from perfaudit.fingerprint import fingerprint_sql, first_table, statement_verb
 from perfaudit.fixes import (
     JOINABLE,
     RELATIONS,
-    suggest_eager_load,
     suggest_fix,
     suggest_removal,
     suggest_reuse,
 )
+from perfaudit.grouping import NEVER_PER_ROW, shape_key
 from perfaudit.records import CallSite, CapturedQuery, EagerLoad, Finding, Trigger
 
 __all__ = ["detect_findings"]
@@ -75,7 +75,7 @@ def detect_findings(
         if query.sql not in shapes:
             shapes[query.sql] = fingerprint_sql(query.sql)
     prints = [shapes[query.sql] for query in queries]
-    loops = [g for g in _group_shapes(queries, prints) if _is_n_plus_one(g, threshold)]
+    loops = [g for g in _group_shapes(queries, prints) if _is_n_plus_one(g, threshold, queries)]
     covered = {i for g in loops for i in g.indexes}
     ranked: list[tuple[int, Finding]] = []
     for chain in _chain_relations(loops, queries):
@@ -101,7 +101,7 @@ def _group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> li
     for index, (query, shape) in enumerate(zip(queries, prints, strict=True)):
         if not _is_data_statement(shape):
             continue
-        key = (query.is_framework, query.alias, shape, query.callsite)
+        key = (query.is_framework, query.alias, shape_key(query, shape), query.callsite)
         group = groups.get(key)
         if group is None:
             group = groups[key] = _Group(shape, query.callsite, query.is_framework, query.alias)
@@ -110,9 +110,12 @@ def _group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> li
     return list(groups.values())  # dicts keep insertion order: first occurrence first
 
 
-def _is_n_plus_one(group: _Group, threshold: int) -> bool:
+def _is_n_plus_one(group: _Group, threshold: int, queries: Sequence[CapturedQuery]) -> bool:
     # The same values every time is a duplicate, not a per-row query.
-    return len(group.indexes) >= threshold and len(group.executions) >= 2
+    if len(group.indexes) < threshold or len(group.executions) < 2:
+        return False
+    trigger = group.trigger(queries)
+    return trigger is None or trigger.kind not in NEVER_PER_ROW
 
 
 def _group_duplicates(
@@ -174,11 +177,11 @@ def _is_nested(outer: _Group, inner: _Group) -> bool:
     if inner.callsite == outer.callsite:
         return True
     a, b = outer.callsite, inner.callsite
-    if (
-        a is None
-        or b is None
-        or (a.file, a.function, a.template) != (b.file, b.function, b.template)
-    ):
+    if a is None or b is None:
+        return False
+    # Nested serializers declare their fields in different classes, maybe different files.
+    is_declared = a.declaration is not None and b.declaration is not None
+    if not is_declared and (a.file, a.function, a.template) != (b.file, b.function, b.template):
         return False
     return outer.indexes[0] < inner.indexes[0] < outer.indexes[-1]
 
@@ -200,10 +203,19 @@ def _n_plus_one_finding(chain: list[_Group], queries: Sequence[CapturedQuery]) -
         links = [g.trigger(queries) for g in chain]
         field_name = "__".join(t.field for t in links if t is not None)
         is_joinable = all(t is not None and t.kind in JOINABLE for t in links)
-        method = "select_related" if is_joinable else "prefetch_related"
-        suggestion = suggest_eager_load(method, field_name, trigger.model)
+        # The whole path in one eager load: fixed the way its first link would be.
+        chained = replace(trigger, kind="forward" if is_joinable else "reverse_fk")
+        suggestion = suggest_fix(
+            replace(chained, field=field_name), root.fingerprint, callsite=root.callsite
+        )
     else:
-        suggestion = suggest_fix(trigger, root.fingerprint)
+        suggestion = suggest_fix(
+            trigger,
+            root.fingerprint,
+            callsite=root.callsite,
+            signal=sample.signal,
+            fired_by=sample.fired_by,
+        )
     return Finding(
         kind="n_plus_one",
         fingerprint=root.fingerprint,
@@ -214,6 +226,7 @@ def _n_plus_one_finding(chain: list[_Group], queries: Sequence[CapturedQuery]) -
         suggestion=suggestion,
         callsite=root.callsite,
         sample_sql=sample.sql,
+        fired_by=sample.fired_by,
     )
 
 
@@ -234,7 +247,7 @@ def _duplicate_finding(indexes: list[int], queries: Sequence[CapturedQuery], sha
         table=first_table(shape),
         model=model,
         field=field_name,
-        suggestion=suggest_reuse(len(indexes)),
+        suggestion=suggest_reuse(len(indexes), sample.callsite),
         callsite=sample.callsite,
         sample_sql=sample.sql,
     )

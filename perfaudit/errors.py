@@ -25,3 +25,13 @@ class GateFailed(PerfAuditError):
     """A gate failed: findings, a query budget or the baseline (exit 1)."""
 
     exit_code = 1
+
+
+class UnsupportedDjango(ConfigError):
+    """The installed Django lacks internals capture relies on (exit 2)."""
+
+
+class Interrupted(PerfAuditError):
+    """Ctrl-C stopped the run; the message says what became of the test databases (exit 130)."""
+
+    exit_code = 130

@@ -2,9 +2,11 @@
 
 Two executions of the same ORM code give the same fingerprint whatever their parameters, so
 detect can group a request's queries by shape. The normalizer is one regex-driven pass over the
-text (no parser): literals and placeholders become ``?``, IN and VALUES lists of any length
-collapse, comments vanish, whitespace becomes single spaces and unquoted words are lower-cased.
-Quoted identifiers keep their case, because SQL treats them as case-sensitive.
+text (no parser): literals and placeholders become ``?``, IN, VALUES and ARRAY[...] lists of
+any length collapse (cast items such as ``%s::varchar(10)`` included), an OR chain of one
+repeated comparison collapses, comments (nested block comments too) vanish, whitespace becomes
+single spaces and unquoted words are lower-cased. Quoted identifiers are left exactly as
+written, because SQL treats them as case-sensitive and their text is the name.
 
 Pure: no Django import, so the module is usable (and testable) without settings.
 """
@@ -15,21 +17,29 @@ import re
 
 __all__ = ["fingerprint_sql", "first_table", "statement_verb"]
 
-# Order matters: longer and more specific alternatives come first, so E'..' wins over the word
-# "e" and "::" over a ":name" placeholder. Every alternative is anchored at a token start
-# because finditer resumes exactly where the previous token ended.
+# A run of plain quoted identifiers ("t"."a", "t"."b", ...: Django's column lists) is one
+# token, since nothing in it can change. Order matters: longer and more specific alternatives
+# come first, so E'..' wins over the word "e" and "::" over a ":name" placeholder. Every
+# alternative is anchored at a token start because finditer resumes exactly where the previous
+# token ended.
 _TOKEN = re.compile(
     r"""
     \s*  # leading whitespace belongs to the token: half as many matches to loop over
     (?:
-      (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+      (?P<ident>"[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*
+        (?:,\ "[A-Za-z_0-9$]*"(?:\."[A-Za-z_0-9$]*")*)*(?!"))
+    | (?P<inlist>[Ii][Nn]\ \((?:%s|\?)(?:,\ (?:%s|\?))*\))  # Django's IN (%s, %s): one token
     | (?P<estr>[eE]'(?:[^'\\]|\\.|'')*'?)
     | (?P<str>(?:[nNbBxX]|[uU]&)?'(?:[^']|'')*'?)
+    | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*)
+    | (?P<punct>[,()=*;])
+    | (?P<params>%s(?:,\ %s)+)
+    | (?P<param>%\((?:[^)]*)\)s|%s|\$\d+|\?\d*|(?<!:):(?:[A-Za-z_][A-Za-z_0-9]*|\d+)
+        |@[A-Za-z_][A-Za-z_0-9]*)
+    | (?P<num>0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
     | (?P<qident>"(?:[^"]|"")*"(?:\."(?:[^"]|"")*")*|"(?:[^"]|"")*|`(?:[^`]|``)*`?)
     | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*|)\$.*?(?:\$(?P=tag)\$|\Z))
-    | (?P<param>%\((?:[^)]*)\)s|%s|\$\d+|\?|(?<!:):[A-Za-z_][A-Za-z_0-9]*)
-    | (?P<num>0[xX][0-9A-Fa-f]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*)
     | (?P<op>::|<>|!=|<=|>=|\|\||->>|->|\#>>|\#>|\#-|@>|<@|@@|&&|<<|>>|!?~\*?|%%|[^\sA-Za-z_0-9])
     )
     """,
@@ -59,10 +69,21 @@ _SPACING = (
     (" ]", "]"),
     (" :: ", "::"),
 )
-_ITEM = r"(?:\?|null|default)(?:::[a-z_][a-z_0-9]*(?:\[\])?)?"
+# An item of a list: a value, maybe cast (?::varchar(?), ?::integer[]).
+_ITEM = r"(?:\?|null|default)(?:::[a-z_][a-z_0-9]*(?: \(\?(?:, \?)*\))?(?:\[\])?)?"
 _ROW = rf"\({_ITEM}(?:, {_ITEM})*\)"
 _IN_LIST = re.compile(rf"\bin \((?:{_ITEM}(?:, {_ITEM})*|{_ROW}(?:, {_ROW})*)\)")
 _VALUES_LIST = re.compile(rf"\bvalues {_ROW}(?:, {_ROW})*")
+_ARRAY_LIST = re.compile(rf"\barray\[(?:{_ITEM}(?:, {_ITEM})*)?\]")
+# The same comparison ORed with itself: "id" = ? or "id" = ? ... (or parenthesized groups).
+_OR_CHAIN = re.compile(r'(\([^()]*\)|"[^"]*"(?:\."[^"]*")* = \?)(?: or \1)+')
+# Outside literals and identifiers, where a block comment may open (for nested comments).
+_OUTSIDE = re.compile(
+    r"""[eE]'(?:[^'\\]|\\.|'')*'?|'(?:[^']|'')*'?|"(?:[^"]|"")*"?|`(?:[^`]|``)*`?|--[^\n]*"""
+    r"""|\$(?P<tag>[A-Za-z_][A-Za-z_0-9]*|)\$.*?(?:\$(?P=tag)\$|\Z)|/\*""",
+    re.DOTALL,
+)
+_MARKS = "\x00\x01\x02\x03\ue000\ue001"
 _TABLE = re.compile(
     r"\b(?:from|into|update|join) "
     r"((?:\"(?:[^\"]|\"\")*\"|[a-z_][a-z_0-9$]*)(?:\.(?:\"(?:[^\"]|\"\")*\"|[a-z_][a-z_0-9$]*))?)"
@@ -75,28 +96,40 @@ def fingerprint_sql(sql: str) -> str:
     >>> fingerprint_sql('SELECT "a"."id" FROM "a" WHERE "a"."id" IN (%s, %s)  -- x')
     'select "a"."id" from "a" where "a"."id" in (...)'
     """
+    if "/*" in sql and sql.count("/*") > 1:
+        sql = _strip_block_comments(sql)  # PostgreSQL nests them; the token regex cannot
     out: list[str] = []
     append = out.append
+    kept: list[str] = []  # identifiers whose text the spacing rules below could touch
     for match in _TOKEN.finditer(sql):
         kind = match.lastgroup
-        if kind == "comment":
-            continue
-        if kind == "word":
+        if kind == "ident":
+            # Savepoint names are generated per call (s140123_x7).
+            append("?" if out and out[-1] == "savepoint" else match.group(kind))
+        elif kind == "word":
             word = match.group(kind).lower()
-            if word in _BOOLEANS:
-                word = "?"
+            if word in _BOOLEANS or (word == "null" and out and out[-1] == "="):
+                word = "?"  # SET "x" = NULL is SET "x" = %s with another value
             elif out and out[-1] == "savepoint":
                 word = "?"  # savepoint names are generated per call (s140123_x7)
             append(word)
+        elif kind == "punct":
+            append(match.group(kind))
+        elif kind == "comment":
+            continue
+        elif kind == "inlist":
+            append("in (...)")
+        elif kind == "params":
+            append("?" + ", ?" * match.group(kind).count(", "))
         elif kind == "qident":
             text = match.group(kind)
             if out and out[-1] == "savepoint":
                 append("?")
-            elif text[0] == '"':
-                append(text)
-            else:
-                # `name` (MySQL) is spelled the standard way.
-                append('"' + text[1:-1].replace("``", "`").replace('"', '""') + '"')
+                continue
+            if text[0] == "`" and '"' not in text and text.endswith("`"):
+                text = '"' + text[1:-1].replace("``", "`") + '"'  # `name` (MySQL), spelled as SQL
+            kept.append(text)
+            append("")  # a slot, filled in after the text-level rules
         elif kind == "num":
             if out and out[-1] == "-" and (len(out) == 1 or _is_sign_context(out[-2])):
                 out[-1] = "?"  # a negative number is one literal
@@ -108,6 +141,11 @@ def fingerprint_sql(sql: str) -> str:
             append("%" if op == "%%" else op)
         else:  # str, estr, dollar, param
             append("?")
+    mark = ""
+    if kept:
+        mark = next((m for m in _MARKS if m not in sql), "")
+        slots = iter(range(len(kept)))
+        out = [f"{mark}{next(slots)}{mark}" if token == "" else token for token in out]
     text = " ".join(out)
     for old, new in _SPACING:
         if old in text:
@@ -116,7 +154,39 @@ def fingerprint_sql(sql: str) -> str:
         text = _IN_LIST.sub("in (...)", text)
     if "values (" in text:
         text = _VALUES_LIST.sub("values (...)", text)
+    if "array[" in text:
+        text = _ARRAY_LIST.sub("array[...]", text)
+    if " or " in text:
+        text = _OR_CHAIN.sub(r"\1 or ...", text)
+    if kept:
+        for index, identifier in enumerate(kept):
+            text = text.replace(f"{mark}{index}{mark}", identifier, 1)
     return text
+
+
+def _strip_block_comments(sql: str) -> str:
+    """``sql`` without its block comments, nested ones included, literals left alone."""
+    out: list[str] = []
+    pos, end = 0, len(sql)
+    while True:
+        match = _OUTSIDE.search(sql, pos)
+        if match is None:
+            out.append(sql[pos:])
+            return "".join(out)
+        if match.group() != "/*":
+            out.append(sql[pos : match.end()])
+            pos = match.end()
+            continue
+        out.append(sql[pos : match.start()] + " ")
+        depth, pos = 1, match.end()
+        while depth and pos < end:
+            closing, opening = sql.find("*/", pos), sql.find("/*", pos)
+            if closing < 0:
+                pos = end
+            elif 0 <= opening < closing:
+                depth, pos = depth + 1, opening + 2
+            else:
+                depth, pos = depth - 1, closing + 2
 
 
 def _is_sign_context(previous: str) -> bool:

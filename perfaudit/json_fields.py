@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from perfaudit.errors import ConfigError
 
+MAX_INT = 2**53  # the largest integer a float (a chart's coordinate) holds exactly
+
 
 class JsonObject:
     """A JSON object being read, remembering where it sits for error messages."""
@@ -39,9 +41,18 @@ class JsonObject:
 
     def integer(self, key: str) -> int:
         value = self._get(key, False)
-        # bool is an int in Python, and a JSON true is never a count.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self._wrong(key, "an integer")
+        # bool is an int in Python, and a JSON true is never a count. Every integer of a
+        # report (counts, statuses, scales, lines) is >= 0, and a float must hold it for the
+        # charts' scales: a negative or huge one would fail there, far from its key.
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_INT:
+            raise self._wrong(key, f"an integer from 0 to {MAX_INT}")
+        return value
+
+    def positive(self, key: str) -> int:
+        """An integer of at least 1 (a data scale: the charts take its logarithm)."""
+        value = self.integer(key)
+        if value < 1:
+            raise self._wrong(key, "a positive integer")
         return value
 
     def opt_integer(self, key: str) -> int | None:
@@ -51,6 +62,9 @@ class JsonObject:
         value = self._get(key, False)
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise self._wrong(key, "a number")
+        # Times and ratios: never negative, and finite so that a chart can scale them.
+        if not 0 <= value <= MAX_INT:
+            raise self._wrong(key, f"a number from 0 to {MAX_INT}")
         return float(value)
 
     def opt_number(self, key: str) -> float | None:

@@ -7,6 +7,7 @@ wraps one request into a :class:`RequestAudit`. Plain dicts exist only in ``repo
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
@@ -19,6 +20,10 @@ class CallSite:
     function: str
     template: str | None = None  # template name when the query ran while a template rendered
     template_line: int | None = None
+    # When the query ran inside library code on behalf of a project declaration (a DRF
+    # serializer field, a ModelAdmin list_display entry), what that declaration is:
+    # "serializer field 'author'", "list_display 'author'". file/line then point at it.
+    declaration: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,33 @@ class Trigger:
       ``related_count``     a related manager's count()
       ``related_exists``    a related manager's exists()
       ``related_filter``    a related manager's filter()/exclude()/order_by(): bypasses a prefetch
+      ``related_first``     a related queryset's first()/last()/latest()/earliest()
+      ``related_aggregate`` a related queryset's aggregate(Sum(...)) and the like
+      ``generic_fk``        a GenericForeignKey read (comment.content_object)
       ``deferred``          a deferred field loaded on access (only()/defer())
+      ``row_save``          Model.save() (an INSERT or UPDATE of one row)
+      ``row_delete``        Model.delete() of one row
+      ``m2m_write``         a many-to-many manager's add()/remove()/set()/clear()
+      ``related_write``     a reverse FK manager's add()/create()/remove()
+      ``content_type_cache`` a ContentType lookup filling Django's per-process cache
       ``queryset``          a hand-written query with no relation access on the stack
+
+    The fields after ``target`` refine the fix and are left out of equality and hashing, so a
+    relation stays one relation whatever was done with it.
     """
 
     kind: str
     model: str  # "app_label.Model" that owns the accessed attribute
     field: str  # the attribute accessed: "author", "tags", "reviews", "description"
     target: str = ""  # "app_label.Model" the relation points to ("" for deferred/queryset)
+    # The QuerySet method that ran the query: "exists", "first", "aggregate", "count", ...
+    operation: str = dataclasses.field(default="", compare=False)
+    # aggregate(): the expressions, written from the owner ("Sum('items__price')").
+    aggregates: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    # The owner model's Meta.ordering: Django drops it from queries with an aggregate.
+    ordering: tuple[str, ...] = dataclasses.field(default=(), compare=False)
+    # The target's field that points back at the owner ("book" for Book.reviews).
+    remote: str = dataclasses.field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -55,6 +79,10 @@ class CapturedQuery:
     trigger: Trigger | None = None
     is_framework: bool = False  # issued by middleware/authentication (session, user lookups)
     many: bool = False  # executemany()
+    # A query run by a signal handler (post_save, ...): the signal and the project line whose
+    # write sent it ("post_save of shop.Book", the loop calling save()).
+    signal: str = ""
+    fired_by: CallSite | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +111,7 @@ class Finding:
     callsite: CallSite | None
     sample_sql: str
     is_best_effort: bool = False  # unused_eager_load is a heuristic
+    fired_by: CallSite | None = None  # a signal handler's N+1: the write that sent the signal
 
 
 @dataclass(frozen=True)

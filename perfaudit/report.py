@@ -1,7 +1,8 @@
 """The ``perfaudit/scan-v1`` JSON report: the only place where perfaudit's data become dicts.
 
 Every renderer reads this document (see docs/report-schema.md). Keys are sorted when written,
-there are no timestamps, and query parameters appear only when ``show_params`` is set.
+there are no timestamps, and query parameters, and the values written into SQL text, appear
+only when ``show_params`` is set.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from perfaudit import __version__
 from perfaudit.config import FINDING_KINDS
 from perfaudit.records import CallSite, CapturedQuery, Finding, RequestAudit
+from perfaudit.redact import redact_literals
 from perfaudit.scan import ScanResult
 from perfaudit.suppress import SuppressedFinding
 
@@ -75,14 +77,16 @@ def request_dict(audit: RequestAudit, *, show_params: bool = False) -> dict[str,
         "view_query_count": audit.view_query_count,
         "duration_ms": round(audit.duration_ms, 3),
         "sql_ms": round(audit.sql_ms, 3),
-        "findings": [finding_dict(f) for f in audit.findings],
+        "findings": [finding_dict(f, show_params=show_params) for f in audit.findings],
     }
     if show_params:
         data["queries"] = [query_dict(q) for q in audit.queries]
     return data
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, *, show_params: bool = False) -> dict[str, Any]:
+    """One finding; its ``sample_sql`` keeps the values written into the SQL text only with
+    ``show_params`` (every renderer reads this dict, so they are redacted once, here)."""
     return {
         "kind": finding.kind,
         "fingerprint": finding.fingerprint,
@@ -92,7 +96,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "field": finding.field,
         "suggestion": finding.suggestion,
         "callsite": callsite_dict(finding.callsite),
-        "sample_sql": finding.sample_sql,
+        "sample_sql": finding.sample_sql if show_params else redact_literals(finding.sample_sql),
         "is_best_effort": finding.is_best_effort,
     }
 

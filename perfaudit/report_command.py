@@ -16,7 +16,8 @@ from perfaudit.errors import ConfigError
 from perfaudit.render_diff import render_diff_markdown, render_diff_text
 from perfaudit.render_html import render_html
 from perfaudit.render_markdown import render_markdown
-from perfaudit.report_data import parse_report, read_document
+from perfaudit.report_data import ScanReport, parse_report, read_document
+from perfaudit.report_shape import check_table_keys
 from perfaudit.suite_report_data import is_suite_document, parse_suite_report
 
 REPORTS_DIR = "reports"
@@ -76,6 +77,8 @@ def render_document(document: dict[str, Any], format_name: str, source: str) -> 
         return Rendered(format_name, document, render_markdown(report))
     if format_name == "html":
         return Rendered(format_name, document, render_html(report))
+    # The terminal tables index the document itself: every key they read must be there.
+    check_table_keys(document, isinstance(report, ScanReport), source)
     return Rendered(format_name, document)
 
 

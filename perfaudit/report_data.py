@@ -14,6 +14,7 @@ from typing import Any
 
 from perfaudit.errors import ConfigError
 from perfaudit.json_fields import JsonObject, invalid_report
+from perfaudit.json_input import read_json
 from perfaudit.records import CallSite, Finding, SkippedRoute
 
 SCAN_SCHEMA = "perfaudit/scan-v1"
@@ -187,17 +188,12 @@ def load_report(path: str | Path) -> Report:
 def read_document(path: str | Path) -> dict[str, Any]:
     """The decoded JSON object at ``path`` (unvalidated: see :func:`parse_report`)."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"Cannot read the report {source!r}: {exc.strerror}.") from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{source} is not JSON ({exc.msg} at line {exc.lineno}); "
-            "pass a file written by `perfaudit scan --json` or `perfaudit bench --json`."
-        ) from exc
+    data = read_json(
+        path,
+        "the report",
+        source,
+        "pass a file written by `perfaudit scan --json` or `perfaudit bench --json`",
+    )
     if not isinstance(data, dict):
         raise invalid_report(source, "report", "an object")
     return data
@@ -306,7 +302,7 @@ def _scale(node: JsonObject) -> ScaleResult:
     naive = node.opt_child("naive")
     diff = node.data.get("diff")
     return ScaleResult(
-        scale=node.integer("scale"),
+        scale=node.positive("scale"),
         optimized=_twin(node.child("optimized")),
         naive=None if naive is None else _twin(naive),
         responses_equal=node.opt_bool("responses_equal"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from perfaudit.boot import configure_django, test_databases
 from perfaudit.config import FINDING_KINDS, ScanConfig
+from perfaudit.private_caches import private_caches
 from perfaudit.records import RequestAudit, RequestSpec, SkippedRoute
 from perfaudit.replay import check_path, plan_with_skipped, replay
 from perfaudit.requests_file import RequestTemplate, format_requests, load_requests_file
@@ -63,7 +64,10 @@ def run_scan(
 
     # Resolved once, here: fail fast on an unknown URL, before any database exists.
     urls = tuple(RequestSpec(u, "GET", u, config.user, view=check_path(u)) for u in config.urls)
-    with test_databases(setup=config.setup, fixtures=config.fixtures, scale=config.scale) as booted:
+    with (
+        private_caches(),  # the project's caches are never written, as its databases are not
+        test_databases(setup=config.setup, fixtures=config.fixtures, scale=config.scale) as booted,
+    ):
         notes = () if config.setup or config.fixtures or _has_rows() else (EMPTY_DATABASE,)
         where = f"requests file {config.requests!r}"
         extra = format_requests(

@@ -7,9 +7,11 @@ manager, a queryset) and returns the :class:`~perfaudit.records.Trigger` it stan
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import FrameType
 from typing import Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.db.models.fields.related_descriptors import (
     ForwardManyToOneDescriptor,
     ReverseOneToOneDescriptor,
@@ -57,7 +59,9 @@ def deferred_trigger(model: Any, field_name: str) -> Trigger:
     return Trigger("deferred", label(model), field_name)
 
 
-def manager_trigger(manager: Any, operation: str) -> Trigger | None:
+def manager_trigger(
+    manager: Any, operation: str, queryset_frame: FrameType | None = None
+) -> Trigger | None:
     """A related manager's ``count()``, ``exists()`` or another method run per instance."""
     instance = getattr(manager, "instance", None)
     if not isinstance(instance, Model):
@@ -66,35 +70,129 @@ def manager_trigger(manager: Any, operation: str) -> Trigger | None:
     fk = getattr(manager, "field", None)
     through = getattr(manager, "through", None)
     if through is not None:
-        name = relation_name(type(instance), target, through=through)
-        base = "m2m"
+        name = relation_name(
+            type(instance), target, through=through, reverse=bool(getattr(manager, "reverse", 0))
+        )
+        base, remote = "m2m", str(getattr(manager, "query_field_name", ""))
     elif fk is not None and getattr(fk, "many_to_one", False):
-        name = fk.remote_field.get_accessor_name() or ""
+        name, remote = fk.remote_field.get_accessor_name() or "", fk.name
         base = "reverse_fk"
     else:
         return None
-    kind = {"count": "related_count", "exists": "related_exists"}.get(operation)
+    # Iteration happens outside the manager frame; other methods re-query per row.
+    kind = _KIND_BY_OPERATION.get(operation)
     if kind is None:
-        # Iteration happens outside the manager frame; other methods re-query per row.
         kind = base if operation in ("all", "iterator") else "related_filter"
-    return Trigger(kind, label(instance), name, label(target))
+    trigger = Trigger(kind, label(instance), name, label(target), remote=remote)
+    return _refined(trigger, operation, type(instance), queryset_frame)
 
 
-def plain_trigger(queryset: Any) -> Trigger | None:
+_KIND_BY_OPERATION = {
+    "count": "related_count",
+    "exists": "related_exists",
+    "first": "related_first",
+    "last": "related_first",
+    "latest": "related_first",
+    "earliest": "related_first",
+    "aggregate": "related_aggregate",
+}
+
+
+def _refined(
+    trigger: Trigger, operation: str, owner: type[Model], queryset_frame: FrameType | None
+) -> Trigger:
+    """Add what the fix needs: the operation, the aggregates, the owner's Meta.ordering."""
+    if trigger.kind != "related_aggregate":  # the same every row of a loop: build it once
+        key = (trigger, trigger.remote, operation, owner)
+        refined = _refined_triggers.get(key)
+        if refined is None:
+            refined = _refined_triggers[key] = _refine(trigger, operation, owner, None)
+        return refined
+    return _refine(trigger, operation, owner, queryset_frame)
+
+
+_refined_triggers: dict[tuple[object, ...], Trigger] = {}
+
+
+def _refine(
+    trigger: Trigger, operation: str, owner: type[Model], queryset_frame: FrameType | None
+) -> Trigger:
+    aggregates: tuple[str, ...] = ()
+    if queryset_frame is not None:
+        expressions = queryset_frame.f_locals.get("kwargs") or {}
+        aggregates = tuple(
+            _aggregate_text(alias, expression, trigger.field)
+            for alias, expression in expressions.items()
+        )
+    ordering = tuple(str(o) for o in owner._meta.ordering or () if isinstance(o, str))
+    return replace(trigger, operation=operation, aggregates=aggregates, ordering=ordering)
+
+
+def _aggregate_text(alias: str, expression: Any, relation: str) -> str:
+    """``total=Sum('items__price')``: the aggregate written from the owner's side."""
+    sources = getattr(expression, "source_expressions", None) or []
+    names = [str(getattr(s, "name", "")) for s in sources if isinstance(s, F)]
+    function = type(expression).__name__
+    if len(names) != 1:
+        return f"{alias}={function}(...)"
+    return f"{alias}={function}('{relation}__{names[0]}')"
+
+
+def generic_fk_trigger(field: Any) -> Trigger | None:
+    """A GenericForeignKey read (``comment.content_object``): one relation, any target."""
+    model = getattr(field, "model", None)
+    name = getattr(field, "name", None)
+    if model is None or not name:
+        return None
+    return Trigger("generic_fk", label(model), str(name))
+
+
+def plain_trigger(queryset: Any, operation: str = "") -> Trigger | None:
     """A query of ``queryset``'s model that no relation access explains."""
-    return (
-        Trigger("queryset", label(queryset.model), "") if isinstance(queryset, QuerySet) else None
-    )
+    if not isinstance(queryset, QuerySet):
+        return None
+    lookup = _single_exact_lookup(queryset)
+    key = (queryset.model, operation, lookup)
+    trigger = _plain_triggers.get(key)
+    if trigger is None:
+        trigger = _plain_triggers[key] = Trigger(
+            "queryset", label(queryset.model), "", operation=operation, remote=lookup
+        )
+    return trigger
 
 
-def queryset_trigger(queryset: Any) -> Trigger | None:
-    """A queryset being evaluated: a related manager's (its hints hold the instance) or not."""
+_plain_triggers: dict[tuple[object, str, str], Trigger] = {}
+
+
+def _single_exact_lookup(queryset: QuerySet[Any]) -> str:
+    """``"pk"`` or the field name when the query is one ``field=value`` of its model, else "".
+
+    That is what a per-row ``get(id=...)``/``filter(slug=...)`` loop runs, and what the fix
+    names: ``in_bulk(...)`` or ``filter(slug__in=...)``.
+    """
+    children = queryset.query.where.children
+    if len(children) != 1 or getattr(children[0], "lookup_name", None) != "exact":
+        return ""
+    target = getattr(getattr(children[0], "lhs", None), "target", None)
+    if target is None or getattr(target, "model", None) is not queryset.model:
+        return ""
+    return "pk" if target.primary_key else str(target.attname)
+
+
+def queryset_trigger(
+    queryset: Any, operation: str = "", frame: FrameType | None = None
+) -> Trigger | None:
+    """A queryset being evaluated: a related manager's (its hints hold the instance) or not.
+
+    ``operation`` is the QuerySet method that ran it (``first``, ``exists``, ...), ``frame``
+    the innermost queryset frame (where aggregate()'s expressions are).
+    """
     if not isinstance(queryset, QuerySet):
         return None
     model = queryset.model
     instance = getattr(queryset, "_hints", {}).get("instance")
-    if not isinstance(instance, Model) or isinstance(instance, model):
-        return plain_trigger(queryset)
+    if not isinstance(instance, Model):
+        return plain_trigger(queryset, operation)
     query = queryset.query
     known = getattr(queryset, "_known_related_objects", {})
     fk = next((f for f in known if getattr(f, "model", None) is model), None)
@@ -106,45 +204,100 @@ def queryset_trigger(queryset: Any) -> Trigger | None:
         and query.high_mark is None
     )
     # A loop evaluates the same relation's queryset once per row: resolve it once.
-    key = (type(instance), model, fk, tuple(query.alias_map), is_plain)
+    # A relation to the queried model itself (FK or M2M to 'self') is told by the manager's
+    # filter: which through/FK column holds the instance.
+    lhs = _filtered_column(query) if isinstance(instance, model) else ""
+    key = (type(instance), model, fk, tuple(query.alias_map), is_plain, lhs)
     if key not in _queryset_triggers:
-        _queryset_triggers[key] = _related_trigger(type(instance), model, fk, query, is_plain)
-    return _queryset_triggers[key] or plain_trigger(queryset)
+        _queryset_triggers[key] = _related_trigger(type(instance), model, fk, query, is_plain, lhs)
+    trigger = _queryset_triggers[key]
+    if trigger is None:
+        return plain_trigger(queryset, operation)
+    kind = _KIND_BY_OPERATION.get(operation)
+    if kind is not None:
+        trigger = replace(trigger, kind=kind)
+    return _refined(trigger, operation, type(instance), frame)
+
+
+def _filtered_column(query: Any) -> str:
+    """The column name the first WHERE condition compares (the manager's join to its owner)."""
+    children = query.where.children
+    target = getattr(getattr(children[0], "lhs", None), "target", None) if children else None
+    return str(getattr(target, "column", "") or "")
 
 
 _queryset_triggers: dict[tuple[object, ...], Trigger | None] = {}
 
 
 def _related_trigger(
-    owner: type[Model], model: Any, fk: Any, query: Any, is_plain: bool
+    owner: type[Model], model: Any, fk: Any, query: Any, is_plain: bool, lhs: str
 ) -> Trigger | None:
     if fk is not None:
-        name, base = fk.remote_field.get_accessor_name() or "", "reverse_fk"
+        name, base, remote = fk.remote_field.get_accessor_name() or "", "reverse_fk", fk.name
     else:
         tables = {join.table_name for join in query.alias_map.values()}
-        names = [
-            n for n, through in m2m_relations(owner, model) if through._meta.db_table in tables
-        ]
-        if not names:
+        found = [r for r in m2m_relations(owner, model) if r[1]._meta.db_table in tables]
+        if len(found) > 1 and lhs:  # both sides of an M2M to 'self' share the through table
+            found = [r for r in found if r[3] == lhs] or found
+        if not found:
             return None
-        name, base = names[0], "m2m"
-    return Trigger(base if is_plain else "related_filter", label(owner), name, label(model))
+        name, base, remote = found[0][0], "m2m", found[0][2]
+    kind = base if is_plain else "related_filter"
+    return Trigger(kind, label(owner), name, label(model), remote=remote)
 
 
-def m2m_relations(owner: type[Model], target: Any) -> list[tuple[str, Any]]:
-    """(attribute name, through model) of each M2M relation from ``owner`` to ``target``."""
+def m2m_relations(owner: type[Model], target: Any) -> list[tuple[str, Any, str, str]]:
+    """Each M2M relation from ``owner`` to ``target``.
+
+    As (attribute name, through model, the target's lookup back to owner, the through column
+    holding the owner's key).
+    """
     relations = []
     for field in owner._meta.get_fields():
         relation: Any = field
         if not (relation.many_to_many and relation.related_model is target):
             continue
         if relation.auto_created:  # the reverse side: a ManyToManyRel
-            relations.append((str(relation.get_accessor_name()), relation.through))
+            forward = relation.field
+            column = _through_column(relation.through, forward.m2m_reverse_field_name())
+            relations.append(
+                (str(relation.get_accessor_name()), relation.through, forward.name, column)
+            )
         else:
-            relations.append((str(relation.name), relation.remote_field.through))
+            through = relation.remote_field.through
+            column = _through_column(through, relation.m2m_field_name())
+            relations.append((str(relation.name), through, relation.related_query_name(), column))
     return relations
 
 
-def relation_name(owner: type[Model], target: Any, *, through: Any) -> str:
+def _through_column(through: Any, field_name: str) -> str:
+    try:
+        return str(through._meta.get_field(field_name).column)
+    except Exception:  # an unusual through model: the name alone decides nothing then
+        return ""
+
+
+def relation_name(owner: type[Model], target: Any, *, through: Any, reverse: bool = False) -> str:
     """The attribute of ``owner`` that reaches ``target`` through the M2M table ``through``."""
-    return next((name for name, t in m2m_relations(owner, target) if t is through), "")
+    key = (owner, target, through, reverse)
+    if key not in _relation_names:
+        _relation_names[key] = _relation_name(owner, target, through, reverse)
+    return _relation_names[key]
+
+
+_relation_names: dict[tuple[object, ...], str] = {}
+
+
+def _relation_name(owner: type[Model], target: Any, through: Any, reverse: bool) -> str:
+    found = [r for r in m2m_relations(owner, target) if r[1] is through]
+    if len(found) > 1:  # M2M to 'self': the forward field is declared, the reverse side is not
+        declared = _declared_name(owner, through)
+        found = [r for r in found if (r[0] == declared) != reverse] or found
+    return found[0][0] if found else ""
+
+
+def _declared_name(owner: type[Model], through: Any) -> str:
+    for field in owner._meta.local_many_to_many:
+        if field.remote_field.through is through:
+            return str(field.name)
+    return ""

@@ -130,6 +130,23 @@ def test_hand_written_query(shop) -> None:
     assert only_trigger(queries) == Trigger("queryset", "shop.Review", "")
 
 
+@pytest.mark.parametrize(
+    ("run", "lookup"),
+    [
+        pytest.param(lambda: Review.objects.get(pk=1), "pk", id="get-pk"),
+        pytest.param(lambda: list(Review.objects.filter(product_id=1)), "product_id", id="fk"),
+        pytest.param(lambda: list(Category.objects.filter(slug="x")), "slug", id="field"),
+        pytest.param(lambda: list(Category.objects.filter(slug__contains="x")), "", id="contains"),
+        pytest.param(lambda: list(Review.objects.filter(product_id=1, rating=2)), "", id="two"),
+    ],
+)
+def test_a_hand_written_query_names_its_single_lookup(shop, run, lookup) -> None:
+    # What a per-row get(pk=...) loop's fix names: in_bulk(), or filter(<lookup>__in=...).
+    with capture_queries() as queries:
+        run()
+    assert only_trigger(queries).remote == lookup
+
+
 def test_prefetch_queries_are_not_relation_accesses(shop) -> None:
     with capture_queries() as queries:
         list(Product.objects.prefetch_related("tags", Prefetch("reviews"))[:3])
@@ -196,3 +213,31 @@ def test_wrappers_are_removed_after_the_block(shop) -> None:
     with pytest.raises(ZeroDivisionError), capture_queries():
         1 / 0  # noqa: B018
     assert connection.execute_wrappers == before
+
+
+def test_queries_in_process_view_are_the_middlewares(shop, client) -> None:
+    from django.conf import settings
+    from django.test import override_settings
+
+    middleware = [*settings.MIDDLEWARE, "tests.capture_views.CountingMiddleware"]
+    settings_ = override_settings(MIDDLEWARE=middleware, ROOT_URLCONF="tests.capture_views")
+    with settings_, capture_queries() as queries:
+        assert client.get("/names/").status_code == 200
+    assert [(q.is_framework, "COUNT(*)" in q.sql) for q in queries] == [
+        (True, True),
+        (False, False),
+    ]
+    assert queries[0].callsite.file == "tests/capture_views.py"
+    assert queries[1].callsite.function == "category_names"
+
+
+def test_prefetch_queries_under_an_orm_frame_are_not_relation_accesses(shop) -> None:
+    # refresh_from_db() is on the stack (an ORM frame that names a deferred load) while the
+    # prefetch of tags runs: that query is still one query for all rows, not a per-row read.
+    product = Product.objects.order_by("id").first()
+    with capture_queries() as queries:
+        product.refresh_from_db(from_queryset=Product.objects.prefetch_related("tags"))
+    assert [q.trigger for q in queries] == [
+        Trigger("deferred", "shop.Product", ""),
+        Trigger("queryset", "shop.Tag", ""),
+    ]

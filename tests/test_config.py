@@ -14,6 +14,10 @@ PYPROJECT = "pyproject.toml [tool.perfaudit]"
 REPO = Path(__file__).resolve().parent.parent
 
 
+# A project named by the environment, for files that leave `settings` out.
+PROJECT = {"DJANGO_SETTINGS_MODULE": "app.settings"}
+
+
 def load(root: Path, environ: dict[str, str] | None = None, **flags: object):
     return load_scan_config(root, ScanOptions(**flags), environ or {})  # type: ignore[arg-type]
 
@@ -24,8 +28,8 @@ def write(root: Path, name: str, text: str) -> Path:
 
 
 def test_defaults_without_any_file(tmp_path: Path) -> None:
-    config = load(tmp_path)
-    assert config.settings == "shopdemo.settings"
+    config = load(tmp_path, settings="myproject.settings")
+    assert config.settings == "myproject.settings"
     assert (config.setup, config.scenarios, config.threshold, config.scale) == (None, (), 2, 100)
     assert config.fail_on == ()
     assert config.source == "defaults"
@@ -94,7 +98,7 @@ def test_setup_and_scenarios_belong_to_the_project_the_file_names(tmp_path: Path
 
 def test_setup_cfg_comment_lines_inside_scenarios_are_skipped(tmp_path: Path) -> None:
     write(tmp_path, "setup.cfg", "[perfaudit]\nscenarios =\n    # a comment\n    home GET /\n")
-    assert load(tmp_path).scenarios == (Scenario("home", "GET", "/"),)
+    assert load(tmp_path, PROJECT).scenarios == (Scenario("home", "GET", "/"),)
 
 
 @pytest.mark.parametrize(
@@ -219,7 +223,7 @@ def test_both_files_configured_is_an_error(tmp_path: Path) -> None:
 
 def test_a_pyproject_without_the_table_is_ignored(tmp_path: Path) -> None:
     write(tmp_path, "pyproject.toml", "[build-system]\nrequires = []\n")
-    assert load(tmp_path).source == "defaults"
+    assert load(tmp_path, PROJECT).source == "defaults"
 
 
 @pytest.mark.parametrize(
@@ -248,18 +252,18 @@ SETUP_CFG = "setup.cfg [perfaudit]"
 
 def scales_from_flag(root: Path, value: str) -> tuple[int, ...]:
     write(root, "setup.cfg", "[perfaudit]\nscenarios = home GET /\n")
-    return load_bench_config(root, BenchOptions(scales=value), {}).scales
+    return load_bench_config(root, BenchOptions(scales=value), PROJECT).scales
 
 
 def scales_from_setup_cfg(root: Path, value: str) -> tuple[int, ...]:
     write(root, "setup.cfg", f"[perfaudit]\nscenarios = home GET /\nscales = {value}\n")
-    return load_bench_config(root, BenchOptions(), {}).scales
+    return load_bench_config(root, BenchOptions(), PROJECT).scales
 
 
 def scales_from_pyproject(root: Path, value: str) -> tuple[int, ...]:
     text = f'[tool.perfaudit]\nscenarios = ["home GET /"]\nscales = {value}\n'
     write(root, "pyproject.toml", text)
-    return load_bench_config(root, BenchOptions(), {}).scales
+    return load_bench_config(root, BenchOptions(), PROJECT).scales
 
 
 TEXT_SOURCES = {"--scales": scales_from_flag, f"{SETUP_CFG}: scales": scales_from_setup_cfg}
@@ -338,3 +342,33 @@ def test_a_bad_multi_line_setup_cfg_value_is_still_one_line(tmp_path: Path) -> N
     with pytest.raises(ConfigError) as caught:
         scales_from_setup_cfg(tmp_path, "\n    10\n    10")
     assert str(caught.value) == f"{SETUP_CFG}: scales: '\\n10\\n10' names the size 10 twice."
+
+
+@pytest.mark.parametrize(
+    "files",
+    [{}, {"setup.cfg": "[perfaudit]\nthreshold = 3\n"}, {"pyproject.toml": "[tool.other]\n"}],
+    ids=["no-file", "file-without-settings", "pyproject-without-table"],
+)
+def test_nothing_names_a_project_is_an_error(tmp_path: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, {"DJANGO_SETTINGS_MODULE": "  "})
+    assert str(caught.value) == (
+        "No Django project to audit: pass --settings MODULE, set DJANGO_SETTINGS_MODULE, or "
+        "name it in setup.cfg [perfaudit] or pyproject.toml [tool.perfaudit] (settings = ...)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "flags", "expected"),
+    [
+        ({"DJANGO_SETTINGS_MODULE": "env.settings"}, {}, "env.settings"),
+        ({}, {"settings": "flag.settings"}, "flag.settings"),
+    ],
+    ids=["environment", "flag"],
+)
+def test_the_environment_or_a_flag_names_the_project(
+    tmp_path: Path, environ: dict[str, str], flags: dict[str, str], expected: str
+) -> None:
+    assert load(tmp_path, environ, **flags).settings == expected

@@ -96,10 +96,66 @@ KINDS = [
         id="related_count",
     ),
     pytest.param(
-        Trigger("related_exists", "shop.Product", "reviews", "shop.Review"),
+        Trigger("related_count", "shop.Product", "reviews", "shop.Review", ordering=("-created",)),
+        "Count in the same query: annotate(Count('reviews')) on the Product queryset and read "
+        "reviews__count instead of calling .reviews.count() per row. Product has Meta.ordering "
+        "= ['-created'], which Django drops from a query with an aggregate annotation: add "
+        ".order_by('-created') to keep the order.",
+        id="related_count-ordered",
+    ),
+    pytest.param(
+        Trigger("related_exists", "shop.Product", "reviews", "shop.Review", remote="product"),
         "Annotate in the same query: annotate(has_reviews=Exists(Review.objects.filter("
-        "<foreign key to Product>=OuterRef('pk')))) instead of calling .reviews.exists() per row.",
+        "product=OuterRef('pk')))) on the Product queryset (with the per-row filter() inside "
+        "it, if any) instead of calling .reviews.exists() per row.",
         id="related_exists",
+    ),
+    pytest.param(
+        Trigger(
+            "related_aggregate",
+            "shop.Order",
+            "items",
+            "shop.OrderItem",
+            aggregates=("total=Sum('items__unit_price')",),
+        ),
+        "Aggregate in the same query: annotate(total=Sum('items__unit_price')) on the Order "
+        "queryset and read the annotated value instead of calling .items.aggregate() per row.",
+        id="related_aggregate",
+    ),
+    pytest.param(
+        Trigger(
+            "related_first",
+            "shop.Product",
+            "reviews",
+            "shop.Review",
+            operation="latest",
+            remote="product",
+        ),
+        "Load the rows once: prefetch_related(Prefetch('reviews', queryset=Review.objects."
+        "order_by(<the order first()/latest() uses>), to_attr='reviews_ordered')) and read "
+        "obj.reviews_ordered[0], or annotate a Subquery(Review.objects.filter(product="
+        "OuterRef('pk')).order_by(...).values(...)[:1]) instead of calling .reviews.latest() "
+        "per row.",
+        id="related_first",
+    ),
+    pytest.param(
+        Trigger("generic_fk", "shop.Comment", "content_object"),
+        "Add prefetch_related('content_object') to the queryset that loads Comment (or "
+        "GenericPrefetch('content_object', [<one queryset per target model>]) to choose each "
+        "target's queryset) instead of reading .content_object row by row.",
+        id="generic_fk",
+    ),
+    pytest.param(
+        Trigger("m2m_write", "shop.Product", "tags", "shop.Tag", operation="add"),
+        "Link all rows in one statement: Product.tags.through.objects.bulk_create(["
+        "Product.tags.through(...), ...], ignore_conflicts=True) instead of .tags.add() per row.",
+        id="m2m_write",
+    ),
+    pytest.param(
+        Trigger("row_save", "shop.Product", ""),
+        "Update the Product rows in one statement: Product.objects.bulk_update(objs, "
+        "[<fields>]), or a filtered Product.objects.update(...), instead of save() per row.",
+        id="row_save",
     ),
     pytest.param(
         Trigger("related_filter", "shop.Order", "items", "shop.OrderItem"),
@@ -119,6 +175,19 @@ KINDS = [
         "Fetch the Category rows in one query, filter(<field>__in=[...]), and look them up in a "
         "dict keyed by that field instead of querying once per row.",
         id="queryset",
+    ),
+    pytest.param(
+        Trigger("queryset", "shop.Category", "", remote="pk"),
+        "Fetch the Category rows in one query before the loop, Category.objects.in_bulk(pks) "
+        "(a dict keyed by pk), and look each one up there instead of querying once per row.",
+        id="queryset-by-pk",
+    ),
+    pytest.param(
+        Trigger("queryset", "shop.Category", "", remote="slug"),
+        "Fetch the Category rows in one query before the loop, Category.objects.filter("
+        "slug__in=values), and look them up in a dict keyed by slug instead of querying once "
+        "per row.",
+        id="queryset-by-field",
     ),
     pytest.param(
         None,
@@ -523,3 +592,92 @@ def test_pure_layers_import_no_django_click_rich_or_sqlparse():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout == "[]\n"
+
+
+SAVE_USER = 'UPDATE "auth_user" SET "last_login" = {} WHERE "auth_user"."id" = %s'
+SAVED = Trigger("row_save", "auth.User", "")
+
+
+def test_one_save_loop_is_one_group_whatever_sql_the_values_give():
+    queries = [
+        query(SAVE_USER.format("NULL"), (1,), trigger=SAVED),
+        query(SAVE_USER.format("%s"), ("2026-01-01", 2), trigger=SAVED),
+        query(SAVE_USER.format("NULL"), (3,), trigger=SAVED),
+    ]
+    (finding,) = detect_findings(queries)
+    assert (finding.kind, finding.count, finding.model) == ("n_plus_one", 3, "auth.User")
+    assert "bulk_update(" in finding.suggestion
+
+
+STAFF = 'SELECT "auth_user"."id" FROM "auth_user" WHERE {}"auth_user"."is_staff" AND "id" = %s'
+
+
+def test_a_hand_written_loop_over_booleans_is_one_group():
+    queries = [
+        query(STAFF.format(""), (1,), trigger=Trigger("queryset", "auth.User", "")),
+        query(STAFF.format("NOT "), (2,), trigger=Trigger("queryset", "auth.User", "")),
+    ]
+    (finding,) = detect_findings(queries)
+    assert finding.count == 2
+
+
+def test_a_generic_fk_over_two_target_tables_is_one_finding():
+    gfk = Trigger("generic_fk", "shop.Comment", "content_object")
+    queries = [
+        query('SELECT * FROM "shop_product" WHERE "id" = %s', (1,), trigger=gfk),
+        query('SELECT * FROM "shop_tag" WHERE "id" = %s', (1,), trigger=gfk),
+        query('SELECT * FROM "shop_product" WHERE "id" = %s', (2,), trigger=gfk),
+    ]
+    (finding,) = detect_findings(queries)
+    assert (finding.count, finding.model, finding.field) == (3, "shop.Comment", "content_object")
+
+
+def test_content_type_cache_fills_are_never_an_n_plus_one():
+    cache = Trigger("content_type_cache", "contenttypes.ContentType", "")
+    sql = 'SELECT * FROM "django_content_type" WHERE "id" = %s'
+    assert detect_findings(loop(sql, [1, 2, 3], trigger=cache)) == ()
+
+
+def test_a_read_and_a_count_of_one_relation_on_one_line_stay_apart():
+    count = Trigger("related_count", "shop.Product", "reviews", "shop.Review")
+    queries = [
+        query(REVIEWS_OF, (1,), trigger=REVIEWS),
+        query('SELECT COUNT(*) FROM "shop_review" WHERE "product_id" = %s', (1,), trigger=count),
+    ]
+    assert detect_findings(queries) == ()
+
+
+def test_admin_list_display_gets_list_select_related():
+    site = CallSite(
+        "books/admin.py", 9, "BookAdmin.list_display", declaration="list_display 'author'"
+    )
+    (finding,) = detect_findings(loop(CUSTOMER_BY_PK, [1, 2], site=site, trigger=AUTHOR))
+    assert finding.suggestion == (
+        "Add list_select_related = ('author',) to BookAdmin (or select_related('author') in its "
+        "get_queryset()): the change list reads it once per row."
+    )
+
+
+def test_a_signal_handler_names_itself_and_the_loop_that_saves():
+    handler = CallSite("books/signals.py", 12, "count_reviews")
+    saving = CallSite("books/views.py", 40, "rate_all")
+    queries = [
+        CapturedQuery(
+            REVIEWS_OF,
+            (n,),
+            1.0,
+            "default",
+            handler,
+            trigger=Trigger("queryset", "shop.Review", ""),
+            signal="post_save of shop.Product",
+            fired_by=saving,
+        )
+        for n in (1, 2)
+    ]
+    (finding,) = detect_findings(queries)
+    assert finding.fired_by == saving
+    assert finding.suggestion.startswith(
+        "The post_save of shop.Product handler at books/signals.py:12 (count_reviews) queries "
+        "once per saved row, and the rows are saved one at a time at books/views.py:40: save "
+        "them in bulk (bulk_create()/bulk_update() send no signals)"
+    )

@@ -208,7 +208,8 @@ def test_eager_loads_from_file_and_flag(
 ) -> None:
     if file_value is not None:
         (tmp_path / "setup.cfg").write_text(f"[perfaudit]\neager_loads = {file_value}\n")
-    config = load_scan_config(tmp_path, ScanOptions(eager_loads=flag), {})
+    environ = {"DJANGO_SETTINGS_MODULE": "app.settings"}
+    config = load_scan_config(tmp_path, ScanOptions(eager_loads=flag), environ)
     assert config.eager_loads is expected
 
 

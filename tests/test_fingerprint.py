@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -113,6 +115,46 @@ EXACT = [
         id="escaped-percent",
     ),
     pytest.param("SELECT 'unterminated", "select ?", id="unterminated-string"),
+    pytest.param(
+        'SELECT "a , b", "x in (?, ?)", "( c )" FROM "t . u"',
+        'select "a , b", "x in (?, ?)", "( c )" from "t . u"',
+        id="identifier-text-untouched",
+    ),
+    pytest.param(
+        'SELECT "t"."a" FROM "t" WHERE "t"."b" IN (%s::varchar(10), %s::varchar(10))',
+        'select "t"."a" from "t" where "t"."b" in (...)',
+        id="in-cast-items",
+    ),
+    pytest.param(
+        'SELECT * FROM "t" WHERE "id" = ANY(ARRAY[%s::integer, %s::integer])',
+        'select * from "t" where "id" = any (array[...])',
+        id="array-list",
+    ),
+    pytest.param(
+        'SELECT * FROM "t" WHERE ("t"."id" = %s OR "t"."id" = %s OR "t"."id" = %s)',
+        'select * from "t" where ("t"."id" = ? or ...)',
+        id="or-chain",
+    ),
+    pytest.param(
+        "SELECT a /* outer /* inner */ still outer */ FROM t",
+        "select a from t",
+        id="nested-block-comment",
+    ),
+    pytest.param(
+        "SELECT '/*' AS a FROM t /* c */ WHERE b = '*/'",
+        "select ? as a from t where b = ?",
+        id="comment-marks-in-strings",
+    ),
+    pytest.param(
+        "SELECT a FROM t WHERE b = ?1 AND c = @p1 AND d = :1",
+        "select a from t where b = ? and c = ? and d = ?",
+        id="numbered-placeholders",
+    ),
+    pytest.param(
+        'UPDATE "u" SET "last_login" = NULL WHERE "u"."id" = %s',
+        'update "u" set "last_login" = ? where "u"."id" = ?',
+        id="set-null",
+    ),
     pytest.param("", "", id="empty"),
 ]
 
@@ -152,6 +194,31 @@ SAME = [
     pytest.param(
         "SELECT * FROM t WHERE a = %s", "SELECT * FROM t WHERE a = 'x'", id="placeholder-vs-literal"
     ),
+    pytest.param(
+        'SELECT * FROM "t" WHERE "t"."b" IN (%s::varchar(10))',
+        'SELECT * FROM "t" WHERE "t"."b" IN (%s::varchar(10), %s::varchar(10), %s::varchar(10))',
+        id="in-cast-list-length",
+    ),
+    pytest.param(
+        'SELECT * FROM "t" WHERE "t"."b" IN (%s::numeric(12, 2), %s::numeric(12, 2))',
+        'SELECT * FROM "t" WHERE "t"."b" IN (%s::numeric(12, 2))',
+        id="in-cast-with-scale",
+    ),
+    pytest.param(
+        "SELECT * FROM t WHERE id = ANY(ARRAY[1, 2])",
+        "SELECT * FROM t WHERE id = ANY(ARRAY[%s, %s, %s, %s])",
+        id="array-length",
+    ),
+    pytest.param(
+        'SELECT * FROM "t" WHERE ("t"."id" = %s OR "t"."id" = %s)',
+        'SELECT * FROM "t" WHERE ("t"."id" = %s OR "t"."id" = %s OR "t"."id" = %s)',
+        id="or-chain-length",
+    ),
+    pytest.param(
+        'UPDATE "u" SET "last_login" = NULL WHERE "id" = %s',
+        'UPDATE "u" SET "last_login" = %s WHERE "id" = %s',
+        id="set-null-vs-value",
+    ),
 ]
 
 DIFFERENT = [
@@ -171,6 +238,13 @@ DIFFERENT = [
     ),
     pytest.param("SELECT * FROM t LIMIT 1", "SELECT * FROM t LIMIT 1 OFFSET 1", id="offset"),
     pytest.param("SELECT 'a' AS x FROM t", 'SELECT "a" AS x FROM t', id="string-vs-identifier"),
+    pytest.param('SELECT "a , b" FROM t', 'SELECT "a, b" FROM t', id="identifier-spacing"),
+    pytest.param('SELECT "x in (?, ?)" FROM t', 'SELECT "x in (?)" FROM t', id="identifier-in"),
+    pytest.param(
+        'SELECT * FROM "t" WHERE ("t"."id" = %s OR "t"."pk" = %s)',
+        'SELECT * FROM "t" WHERE ("t"."id" = %s OR "t"."id" = %s)',
+        id="or-of-different-columns",
+    ),
 ]
 
 
@@ -257,3 +331,37 @@ def test_surrounding_whitespace_never_changes_the_fingerprint(text):
     fingerprint = fingerprint_sql(text)
     assert fingerprint_sql(" \n" + text + "\n\t ") == fingerprint
     assert fingerprint == fingerprint.strip(" \t\r\n")
+
+
+# SQL's own punctuation is what a text-level rule could rewrite inside an identifier.
+IDENTIFIER_TEXT = st.one_of(
+    st.text(st.sampled_from(list(" ,().[]:?%s-*/'\nINORin")), max_size=20),
+    st.text(st.characters(exclude_characters='"'), max_size=20),
+)
+IDENTIFIER_SQL = [
+    'SELECT "{0}" FROM "t" WHERE "{0}" IN (%s, %s)',
+    'SELECT "t"."{0}", 1 FROM "t" WHERE "t"."{0}" = %s OR "t"."{0}" = %s',
+    'INSERT INTO "{0}" ("{0}") VALUES (%s), (%s) /* a /* nested */ note */',
+    'UPDATE "{0}" SET "{0}" = NULL WHERE "{0}" = ANY(ARRAY[%s, %s])',
+    'SELECT "{0}" -- a note\nFROM "a /* b */"."{0}"',
+]
+
+
+@given(st.lists(IDENTIFIER_TEXT, min_size=1, max_size=3), st.sampled_from(IDENTIFIER_SQL))
+def test_text_inside_quoted_identifiers_is_never_changed(names, template):
+    sql = " UNION ALL ".join(template.format(name) for name in names)
+    fingerprint = fingerprint_sql(sql)
+    found = re.findall(r'"[^"]*"', fingerprint)
+    # Every identifier the fingerprint holds is one of the statement's, letter for letter,
+    # and every identifier outside a comment is still there.
+    assert set(found) <= {f'"{name}"' for name in names} | {'"t"', '"a /* b */"'}, fingerprint
+    assert {f'"{name}"' for name in names} <= set(found), fingerprint
+
+
+@given(st.from_regex(r"[A-Za-z_][A-Za-z_0-9]{0,15}", fullmatch=True))
+def test_unquoted_identifiers_are_only_case_folded(name):
+    sql = f'SELECT {name}, "t"."{name}" FROM t WHERE {name} IN (%s, %s)'
+    fingerprint = fingerprint_sql(sql)
+    assert f'"t"."{name}"' in fingerprint
+    if name.lower() not in ("true", "false", "null"):
+        assert fingerprint.startswith(f"select {name.lower()}, ")

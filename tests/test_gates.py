@@ -24,7 +24,7 @@ from perfaudit.errors import ConfigError
 from perfaudit.gates import evaluate_gates, ratchet_baseline
 from perfaudit.records import CallSite
 from perfaudit.wording import finding_key
-from tests.bench_helpers import bench_result, good_run, n_plus_one, scenario_run, twin
+from tests.bench_helpers import BODY, bench_result, good_run, n_plus_one, scenario_run, twin
 
 
 def baseline_of(**counts: tuple[int, int]) -> Baseline:
@@ -264,3 +264,23 @@ def test_coverage_names_the_missing_scenario_and_scale() -> None:
 def test_parse_accepts_what_write_produces() -> None:
     document = json.loads(json.dumps(baseline_dict(baseline_of(a=(1, 2)))))
     assert parse_baseline(document, "x") == baseline_of(a=(1, 2))
+
+
+@pytest.mark.parametrize(
+    ("was_equal", "is_equal", "written"),
+    [(True, False, True), (None, False, False), (False, True, True), (True, None, True)],
+    ids=["lost-equality-is-kept", "new-inequality", "fixed-equality", "no-naive-twin-this-time"],
+)
+def test_ratchet_never_writes_a_lost_equality(
+    was_equal: bool | None, is_equal: bool | None, written: bool
+) -> None:
+    """Equal responses only go from false to true: once lost, the baseline keeps failing."""
+    naive_body = {True: BODY, False: b'{"results": [1]}'}
+    naive = None if is_equal is None else {10: twin(12, body=naive_body[is_equal])}
+    run = scenario_run("p", {10: twin(2)}, naive)
+    assert run.responses_equal is is_equal
+    old = Baseline({"p": BaselineScenario({10: BaselineEntry(2)}, was_equal)})
+    new = ratchet_baseline(old, bench_result(run))
+    assert new.scenarios["p"].responses_equal is written
+    # Differing twins fail the run on their own; the baseline keeps saying they should not.
+    assert evaluate_gates(bench_result(run), baseline=new).exit_code == (is_equal is False)

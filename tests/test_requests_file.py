@@ -234,15 +234,17 @@ def test_fuzz_arbitrary_structures_give_one_line_errors(
 def test_config_keys_requests_and_login(tmp_path: Path) -> None:
     from perfaudit.config import ScanOptions, load_scan_config
 
+    project = {"DJANGO_SETTINGS_MODULE": "app.settings"}  # perfaudit has no default project
+
     (tmp_path / "pyproject.toml").write_text(
         '[tool.perfaudit]\nrequests = "reqs.toml"\nlogin = "app.perf:log_in"\n', encoding="utf-8"
     )
-    config = load_scan_config(tmp_path, ScanOptions(), {})
+    config = load_scan_config(tmp_path, ScanOptions(), project)
     assert (config.requests, config.login) == ("reqs.toml", "app.perf:log_in")
-    flags = load_scan_config(tmp_path, ScanOptions(requests="b.json", login="b:f"), {})
+    flags = load_scan_config(tmp_path, ScanOptions(requests="b.json", login="b:f"), project)
     assert (flags.requests, flags.login) == ("b.json", "b:f")
     with pytest.raises(ConfigError) as error:
-        load_scan_config(tmp_path, ScanOptions(login="app.perf"), {})
+        load_scan_config(tmp_path, ScanOptions(login="app.perf"), project)
     assert str(error.value) == "login: expected MODULE:FUNCTION, got 'app.perf'."
 
 

@@ -108,7 +108,7 @@ def test_unreadable_baseline(tmp_path: Path) -> None:
     (tmp_path / "b.json").write_bytes(b"\xff\xfe{")
     with pytest.raises(ConfigError) as raised:
         load_scan_baseline(tmp_path / "b.json")
-    assert "it is not UTF-8 text" in str(raised.value)
+    assert "is not UTF-8 text" in str(raised.value)
 
 
 def test_suppress_scan_applies_rules_then_the_baseline(tmp_path: Path) -> None:

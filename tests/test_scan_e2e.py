@@ -8,8 +8,10 @@ suite runs on (SQLite, or PostgreSQL when DATABASE_URL is set).
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -234,7 +236,11 @@ def test_ctrl_c_destroys_the_test_database(tmp_path: Path) -> None:
         env={"SAMPLE_DB": str(tmp_path / "db.sqlite3"), "SAMPLE_TEST_DB": str(tmp_path / "t.db")},
     )  # fmt: skip
     assert (run.returncode, run.stdout) == (130, "")
-    assert run.stderr == "perfaudit: interrupted; the test database was destroyed.\n"
+    test_db = f"{tmp_path / 't.db'}.perfaudit_{run.pid}"
+    if os.environ.get("DATABASE_URL"):  # the sample project runs on PostgreSQL then
+        database = urlsplit(os.environ["DATABASE_URL"]).path.lstrip("/")
+        test_db = f"test_{database}_perfaudit_{run.pid}"
+    assert run.stderr == f"perfaudit: interrupted; the test database {test_db!r} was destroyed.\n"
     assert leftover_test_databases(run, tmp_path) == []
 
 

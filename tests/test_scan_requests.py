@@ -67,7 +67,7 @@ def test_a_json_body_formatted_with_a_list_finds_the_per_row_n_plus_one(
     # "{book_ids}" sent the list itself: three books, one SELECT each.
     assert [(f["kind"], f["count"], f["model"]) for f in order["findings"]] == [
         ("n_plus_one", 3, "booksapi.Book"),
-        ("n_plus_one", 3, None),  # the INSERT of each line
+        ("n_plus_one", 3, "booksapi.OrderLine"),  # the INSERT of each line: save() per row
     ]
 
 
@@ -223,7 +223,7 @@ def test_requests_file_errors_exit_2_before_any_database(
     tmp_path: Path, text: str, message: str
 ) -> None:
     (tmp_path / "r.toml").write_text(text, encoding="utf-8")
-    run = scan(tmp_path, "--requests", "r.toml", cwd=tmp_path)
+    run = scan(tmp_path, "--settings", "shopdemo.settings", "--requests", "r.toml", cwd=tmp_path)
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == f"perfaudit: error: requests file 'r.toml': {message}\n"
 

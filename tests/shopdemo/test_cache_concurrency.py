@@ -224,8 +224,10 @@ def test_a_missing_dashboard_is_built_once_for_concurrent_requests() -> None:
     assert bodies == [b'{"totals":{}}'] * 6
 
 
-def test_a_waiter_builds_itself_when_the_holder_fails() -> None:
-    """The lock holder raising must not leave the others waiting for a page that never comes."""
+def test_a_failed_holder_releases_the_lock() -> None:
+    """The lock holder raising must not leave the lock behind for the next request to wait on.
+
+    The waiter's own path is in tests/shopdemo/test_single_flight_waiter.py."""
     calls: list[str] = []
 
     def failing() -> bytes:

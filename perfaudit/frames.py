@@ -1,0 +1,243 @@
+"""Read one query's Python stack: what each frame is, and what the frames together tell.
+
+Each code object gets a role once (cached by identity): the audited project's code, a library,
+or one of the few Django/DRF/Jinja2 functions whose frames say something about the query (a
+related descriptor, a queryset method, a save, a signal, a template node, the request handler).
+:class:`StackWalk` walks a query's stack innermost frame first and keeps what capture needs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import sysconfig
+from types import CodeType, FrameType
+from typing import Any
+
+import django
+
+import perfaudit
+
+_DJANGO = os.path.dirname(django.__file__) + os.sep
+_PERFAUDIT = os.path.dirname(perfaudit.__file__) + os.sep
+_LIBRARY_DIRS = tuple(
+    {
+        os.path.realpath(p) + os.sep
+        for key in ("stdlib", "platstdlib", "purelib", "platlib")
+        if (p := sysconfig.get_paths().get(key))
+    }
+    | {p + os.sep for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
+)
+
+# Frame roles, decided once per code object.
+USER, LIBRARY, STOP = "user", "library", "stop"
+DESCRIPTOR, MANAGER, QUERYSET, DEFERRED, PREFETCH = "desc", "mgr", "qs", "deferred", "prefetch"
+NODE, GET_RESPONSE, HANDLER, AUTH = "node", "get_response", "handler", "auth"
+GENERIC_FK, CONTENT_TYPE_CACHE, SAVE, DELETE, RELATED_WRITE = (
+    "gfk", "ct_cache", "save", "delete", "related_write"
+)  # fmt: skip
+SIGNAL, SERIALIZER, ADMIN_LIST, JINJA = "signal", "serializer", "admin_list", "jinja"
+ADMIN_COUNT = "admin_count"
+
+_DJANGO_ROLES: dict[tuple[str, str], str] = {
+    ("db/models/fields/related_descriptors.py", "__get__"): DESCRIPTOR,
+    ("db/models/fields/related_descriptors.py", "count"): MANAGER,
+    ("db/models/fields/related_descriptors.py", "exists"): MANAGER,
+    ("db/models/manager.py", "manager_method"): MANAGER,
+    ("db/models/query_utils.py", "__get__"): DEFERRED,
+    ("db/models/base.py", "refresh_from_db"): DEFERRED,
+    ("db/models/base.py", "save_base"): SAVE,
+    ("db/models/base.py", "delete"): DELETE,
+    ("db/models/query.py", "prefetch_related_objects"): PREFETCH,
+    ("contrib/contenttypes/fields.py", "__get__"): GENERIC_FK,
+    ("contrib/contenttypes/models.py", "get_for_id"): CONTENT_TYPE_CACHE,
+    ("contrib/contenttypes/models.py", "get_for_model"): CONTENT_TYPE_CACHE,
+    ("contrib/contenttypes/models.py", "get_for_models"): CONTENT_TYPE_CACHE,
+    ("dispatch/dispatcher.py", "send"): SIGNAL,
+    ("dispatch/dispatcher.py", "send_robust"): SIGNAL,
+    ("contrib/admin/templatetags/admin_list.py", "items_for_result"): ADMIN_LIST,
+    ("contrib/admin/views/main.py", "get_results"): ADMIN_COUNT,
+    ("template/base.py", "render_annotated"): NODE,
+    ("core/handlers/base.py", "_get_response"): GET_RESPONSE,
+    ("core/handlers/base.py", "get_response"): HANDLER,
+    ("contrib/auth/__init__.py", "get_user"): AUTH,
+    ("contrib/auth/middleware.py", "get_user"): AUTH,
+}
+_RELATED_WRITES = frozenset({"add", "remove", "clear", "set", "create"})
+_QUERYSET_METHODS = frozenset(
+    {"_fetch_all", "count", "exists", "aggregate", "get", "first", "last", "contains", "in_bulk",
+     "latest", "earliest"}
+)  # fmt: skip
+# Children of BaseHandler._get_response that are not the view being called.
+_NOT_THE_VIEW = frozenset(
+    {"process_view", "resolve_request", "make_view_atomic", "process_exception_by_middleware",
+     "check_response", "process_template_response"}
+)  # fmt: skip
+_DRF_SERIALIZERS = os.sep + os.path.join("rest_framework", "serializers.py")
+# Keyed by id(): hashing a code object hashes its bytecode, on every frame of every query.
+_roles: dict[int, tuple[CodeType, str]] = {}
+
+
+def frame_role(code: CodeType) -> str:
+    """What a frame running ``code`` tells capture; cached per code object."""
+    entry = _roles.get(id(code))
+    if entry is None or entry[0] is not code:
+        entry = _roles[id(code)] = (code, _classify(code.co_filename, code.co_name))
+    return entry[1]
+
+
+def _classify(filename: str, name: str) -> str:
+    if filename.startswith(_PERFAUDIT):
+        return STOP
+    if filename.startswith(_DJANGO):
+        relative = filename[len(_DJANGO) :].replace(os.sep, "/")
+        role = _DJANGO_ROLES.get((relative, name))
+        if role is not None:
+            return role
+        if relative == "db/models/query.py" and name in _QUERYSET_METHODS:
+            return QUERYSET
+        if relative == "db/models/fields/related_descriptors.py" and name in _RELATED_WRITES:
+            return RELATED_WRITE
+        if relative.startswith("contrib/sessions/"):
+            return AUTH
+        return LIBRARY
+    if filename.endswith(_DRF_SERIALIZERS) and name == "to_representation":
+        return SERIALIZER
+    if filename == "<template>":  # Jinja2's Environment.from_string()
+        return JINJA
+    if filename.startswith("<") or filename.startswith(_LIBRARY_DIRS):
+        return LIBRARY
+    # Jinja2 compiles a template file into code whose filename is the template's.
+    return USER if filename.endswith(".py") else JINJA
+
+
+class StackWalk:
+    """What a query's stack says, read in one walk from ``frame`` outwards."""
+
+    __slots__ = (
+        "callsite",
+        "declaration",
+        "fired_by",
+        "gfk_frame",
+        "in_request",
+        "in_view",
+        "is_auth",
+        "is_content_type_cache",
+        "is_prefetch",
+        "operation",
+        "queryset_frame",
+        "signal",
+        "template",
+        "trigger_frame",
+        "write_frame",
+    )  # fmt: skip
+
+    def __init__(self, frame: FrameType | None) -> None:
+        self.callsite: FrameType | None = None  # the first frame of the project's code
+        self.template: tuple[str, int | None] | None = None  # (template name, line)
+        self.declaration: tuple[str, FrameType] | None = None  # DRF/admin frame, inside it
+        self.trigger_frame: tuple[str, FrameType] | None = None
+        self.queryset_frame: FrameType | None = None
+        self.operation = ""  # the QuerySet method nearest the project's code
+        self.write_frame: tuple[str, FrameType] | None = None
+        self.gfk_frame: FrameType | None = None
+        self.is_content_type_cache = self.is_prefetch = self.is_auth = False
+        self.in_request = self.in_view = False
+        self.signal = ""
+        self.fired_by: FrameType | None = None
+        self._walk(frame)
+
+    def _walk(self, frame: FrameType | None) -> None:
+        roles = _roles
+        child: FrameType | None = None
+        signal_seen = False
+        while frame is not None:
+            code = frame.f_code
+            entry = roles.get(id(code))
+            role = entry[1] if entry is not None and entry[0] is code else frame_role(code)
+            # Most frames are Django's or a library's: the cheapest test first.
+            if role is LIBRARY:
+                pass
+            elif role is USER:
+                if self.callsite is None:
+                    self.callsite = frame
+                elif signal_seen and self.fired_by is None:
+                    self.fired_by = frame
+            elif role is STOP:
+                break
+            elif role == QUERYSET:
+                self.queryset_frame = self.queryset_frame or frame
+                if self.callsite is None:
+                    self.operation = code.co_name
+            elif role in (DESCRIPTOR, MANAGER, DEFERRED):
+                self.trigger_frame = self.trigger_frame or (role, frame)
+            elif role in (SAVE, DELETE, RELATED_WRITE):
+                # Only the write's own statements: a signal handler's queries are its own.
+                if self.callsite is None and self.write_frame is None:
+                    self.write_frame = (role, frame)
+            elif role == SIGNAL:
+                if self.callsite is not None and not signal_seen:
+                    signal_seen = True
+                    self.signal = _signal_name(frame)
+            elif role == NODE:
+                if self.template is None:
+                    self.template = _django_template(frame.f_locals.get("self"))
+            elif role == JINJA:
+                template = frame.f_globals.get("__jinja_template__")
+                if template is None:
+                    if self.callsite is None and code.co_filename[0] != "<":
+                        self.callsite = frame
+                elif self.template is None:
+                    name = template.name or template.filename or "<template>"
+                    self.template = (str(name), template.get_corresponding_lineno(frame.f_lineno))
+            elif role == GENERIC_FK:
+                if self.callsite is None:
+                    self.gfk_frame = self.gfk_frame or frame
+            elif role == CONTENT_TYPE_CACHE:
+                self.is_content_type_cache = True
+            elif role == ADMIN_COUNT:
+                # The change list's own counts: no project line runs them, its ModelAdmin does.
+                if self.callsite is None and self.declaration is None:
+                    self.declaration = (role, frame)
+            elif role in (SERIALIZER, ADMIN_LIST):
+                # A ListSerializer's loop has no field of its own: its parent's frame does.
+                if (
+                    self.callsite is None
+                    and self.declaration is None
+                    and (role == ADMIN_LIST or "field" in frame.f_locals)
+                ):
+                    self.declaration = (role, frame)
+            elif role == PREFETCH:
+                self.is_prefetch = True
+            elif role == AUTH:
+                self.is_auth = True
+            elif role in (GET_RESPONSE, HANDLER):
+                # The request's handler: the frames above it are middleware and the caller's.
+                self.in_request = True
+                self.in_view = role == GET_RESPONSE and (
+                    child is not None and child.f_code.co_name not in _NOT_THE_VIEW
+                )
+                if self.in_view or role == HANDLER:
+                    break
+            child = frame
+            frame = frame.f_back
+
+
+def _django_template(node: Any) -> tuple[str, int | None] | None:
+    origin = getattr(node, "origin", None)
+    if origin is None:
+        return None
+    token = getattr(node, "token", None)
+    return str(origin.template_name or origin.name), getattr(token, "lineno", None)
+
+
+def _signal_name(frame: FrameType) -> str:
+    from django.db.models import signals
+
+    signal = frame.f_locals.get("self")
+    sender = frame.f_locals.get("sender")
+    for name in ("pre_save", "post_save", "pre_delete", "post_delete", "m2m_changed"):
+        if signal is getattr(signals, name):
+            meta = getattr(sender, "_meta", None)
+            return name + ("" if meta is None else f" of {meta.label}")
+    return ""

@@ -1,0 +1,181 @@
+"""Route the queries of every thread a captured block uses to the capture that owns them.
+
+Django keeps one connection object per thread (``connections`` stores them in an asgiref
+``Local``), and ``execute_wrapper`` wraps one connection object. A request that fans out to
+threads (``threading.Thread``, a ``ThreadPoolExecutor``, ``sync_to_async`` with either thread
+sensitivity, the async test client's executor) runs its queries on connection objects that the
+request's own thread never sees. So, while at least one capture is open, the
+:data:`~django.db.connections` handler's thread-local store is watched: every connection object
+any thread takes from it is given one dispatcher wrapper, and when the last capture closes the
+store is put back and every dispatcher removed. Nothing stays installed outside a block.
+
+A query belongs to the captures in its context (a ``ContextVar``, which asgiref copies into
+its worker threads and back, and asyncio into tasks). A thread that carries no capture in its
+context (a plain thread or executor worker: neither copies context) belongs to the captures
+open on one thread, when only one thread has captures open; with captures open on several
+threads at once such a query cannot be attributed and is not recorded.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from contextvars import ContextVar
+from types import FrameType
+from typing import Any, Protocol
+
+import django
+from django.db import connections
+
+from perfaudit.errors import PerfAuditError
+
+__all__ = ["Sink", "open_capture"]
+
+
+class Sink(Protocol):
+    """What a capture offers the dispatcher: one call per finished query."""
+
+    def record(
+        self,
+        frame: FrameType | None,
+        sql: str,
+        params: Any,
+        many: bool,
+        alias: str,
+        duration_ms: float,
+    ) -> None: ...
+
+
+_in_context: ContextVar[tuple[Sink, ...]] = ContextVar("perfaudit_captures", default=())
+
+
+class _WatchedStore(threading.local):
+    """Stands in for ``connections._connections``: hands each connection to ``adopt`` first.
+
+    A ``threading.local`` itself (Django's store is per thread too), so once a thread's
+    connection has been adopted it is found here by a plain attribute lookup, and
+    ``__getattr__`` runs only on a thread's first use of an alias.
+    """
+
+    def __init__(self, inner: Any, adopt: Callable[[Any], None]) -> None:
+        # Runs again, with the same arguments, in every thread that touches the store.
+        super().__setattr__("_inner", inner)
+        super().__setattr__("_adopt", adopt)
+
+    def __getattr__(self, alias: str) -> Any:
+        connection = getattr(self._inner, alias)
+        self._adopt(connection)
+        super().__setattr__(alias, connection)
+        return connection
+
+    def __setattr__(self, alias: str, connection: Any) -> None:
+        # A thread's first use creates its connection and stores it here.
+        setattr(self._inner, alias, connection)
+        self._adopt(connection)
+        super().__setattr__(alias, connection)
+
+    def __delattr__(self, alias: str) -> None:
+        delattr(self._inner, alias)
+        if alias in self.__dict__:
+            super().__delattr__(alias)
+
+
+class _Hub:
+    """The one dispatcher of the process while captures are open."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open: list[tuple[Sink, int]] = []  # (capture, thread ident that opened it)
+        self.store: Any = None
+        self.adopted: dict[int, Any] = {}  # id(connection) -> connection (kept alive)
+
+    def enter(self, sink: Sink) -> None:
+        with self.lock:
+            if not self.open:
+                store = getattr(connections, "_connections", None)
+                if store is None or not hasattr(type(store), "__getattr__"):
+                    raise PerfAuditError(
+                        f"perfaudit cannot capture queries on Django {django.get_version()}: "
+                        "django.db.connections has no thread-local store (_connections) to "
+                        "watch; use a Django version perfaudit supports (see setup.cfg)."
+                    )
+                self.store = store
+                connections._connections = _WatchedStore(store, self.adopt)  # type: ignore[attr-defined]
+            self.open.append((sink, threading.get_ident()))
+        for alias in connections:
+            self.adopt(connections[alias])  # this thread's, even if it was taken before
+
+    def exit(self, sink: Sink) -> None:
+        with self.lock:
+            self.open = [(s, t) for s, t in self.open if s is not sink]
+            if self.open:
+                return
+            connections._connections = self.store  # type: ignore[attr-defined]
+            self.store = None
+            adopted, self.adopted = self.adopted, {}
+        for connection in adopted.values():
+            wrappers = connection.execute_wrappers
+            while self.dispatch in wrappers:
+                wrappers.remove(self.dispatch)
+
+    def adopt(self, connection: Any) -> None:
+        if self.adopted.get(id(connection)) is connection:
+            return
+        with self.lock:
+            if not self.open or self.adopted.get(id(connection)) is connection:
+                return
+            self.adopted[id(connection)] = connection
+            connection.execute_wrappers.append(self.dispatch)
+
+    def owners(self) -> tuple[Sink, ...]:
+        open_now = self.open
+        in_context = _in_context.get()
+        if len(open_now) == 1 and in_context and in_context[-1] is open_now[0][0]:
+            return in_context[-1:]  # the usual case: one capture, and this is its context
+        owners = tuple(s for s in in_context if any(s is o for o, _ in open_now))
+        if owners or not open_now:
+            return owners
+        if len({thread for _, thread in open_now}) == 1:
+            return tuple(s for s, _ in open_now)
+        return ()
+
+    def dispatch(
+        self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
+    ) -> Any:
+        owners = self.owners()
+        if not owners:
+            return execute(sql, params, many, context)
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            duration_ms = (time.perf_counter() - start) * 1000
+            # Frame 0 is this one, 1 the functools.partial Django built around it.
+            frame = sys._getframe(1)
+            alias = context["connection"].alias
+            for owner in owners:
+                owner.record(frame, sql, params, many, alias, duration_ms)
+
+
+_HUB = _Hub()
+
+
+class open_capture:
+    """Route queries to ``sink`` from every thread inside the ``with`` block."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.token: Any = None
+
+    def __enter__(self) -> None:
+        _HUB.enter(self.sink)
+        self.token = _in_context.set((*_in_context.get(), self.sink))
+
+    def __exit__(self, *exc: object) -> None:
+        # A block exited in another context than it entered (an odd async test) cannot reset.
+        with suppress(ValueError):
+            _in_context.reset(self.token)
+        _HUB.exit(self.sink)
