@@ -11,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from perfaudit.config import FINDING_KINDS, ScanOptions, load_scan_config, parse_fail_on
+from perfaudit.config import (
+    FINDING_KINDS,
+    ScanOptions,
+    load_scan_config,
+    parse_fail_on,
+    read_config_file,
+)
 from perfaudit.errors import ConfigError
 from perfaudit.suite_audit import SuiteSettings
 from perfaudit.suite_baseline import load_baseline_keys
@@ -94,6 +100,11 @@ def read_suite_options(config: pytest.Config) -> SuiteOptions | None:
 def read_ignore_rules(config: pytest.Config) -> tuple[IgnoreRule, ...]:
     """Scan's ``ignore`` rules (the rootdir's setup.cfg [perfaudit] or pyproject.toml
     [tool.perfaudit]), then the ini file's ``perfaudit_ignore`` lines."""
-    from_file = load_scan_config(config.rootpath, ScanOptions(), {}).ignore
+    # The rules belong to the project the file's `settings` names; naming it keeps them
+    # (and a file without `settings` describes whatever project pytest-django configured).
+    _, raw = read_config_file(config.rootpath)
+    named = raw.get("settings")
+    settings = named if isinstance(named, str) and named.strip() else "pytest.settings"
+    from_file = load_scan_config(config.rootpath, ScanOptions(settings=settings.strip()), {}).ignore
     lines = [str(line) for line in config.getini("perfaudit_ignore")]
     return from_file + parse_ignore_rules(lines, key="perfaudit_ignore", kinds=FINDING_KINDS)
