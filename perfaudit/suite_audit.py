@@ -19,12 +19,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePath
 from typing import Any
 
 import pytest
 
-from perfaudit.records import CapturedQuery, Finding
+from perfaudit.records import CallSite, CapturedQuery, Finding
 from perfaudit.suite_baseline import baseline_key
 from perfaudit.suppress import (
     IgnoreRule,
@@ -47,6 +48,9 @@ class SuiteSettings:
     is_enabled: bool = True  # False: only the fixture's tests are reported (--perfaudit-report)
     is_creating_baseline: bool = False  # the first --perfaudit-update-baseline: all are known
     ignore: tuple[IgnoreRule, ...] = ()  # scan's `ignore` rules, then the ini's
+    # pytest's python_files and conftest.py: queries whose call site is there are the test's
+    # own scaffolding (rows created one by one, a login), counted but never judged.
+    test_files: tuple[str, ...] = ("test_*.py", "*_test.py", "conftest.py")
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,8 @@ def audit_queries(
     baseline holds."""
     from perfaudit.detect import detect_findings
 
-    findings = detect_findings(queries, threshold=settings.threshold)
+    judged = [q for q in queries if not is_test_code(q.callsite, settings.test_files)]
+    findings = detect_findings(judged, threshold=settings.threshold)
     suppressed: tuple[SuppressedFinding, ...] = ()
     if findings and (settings.ignore or inline is not None):
         outcome = apply_suppressions([RequestFindings(nodeid, findings)], settings.ignore, inline)
@@ -112,6 +117,28 @@ def audit_queries(
         ),
         suppressed=suppressed,
     )
+
+
+def is_test_code(callsite: CallSite | None, patterns: tuple[str, ...]) -> bool:
+    """Whether ``callsite`` is in the suite's own code: a file named like a test module or
+    conftest.py, or (inside the project) under a ``tests``/``test`` directory.
+
+    A factory's per-row saves or a ``force_login`` in a test body are not the project's N+1s;
+    a view, serializer or service the test calls has its own call site and is judged.
+    """
+    if callsite is None or not callsite.file:
+        return False
+    return _is_test_file(callsite.file, patterns)
+
+
+@functools.cache
+def _is_test_file(file: str, patterns: tuple[str, ...]) -> bool:
+    path = PurePath(file)
+    if any(fnmatchcase(path.name, pattern) for pattern in patterns):
+        return True
+    # Relative paths are inside the project root; an absolute one is outside, where the
+    # directory names say nothing about the project.
+    return not path.is_absolute() and any(part in ("tests", "test") for part in path.parts[:-1])
 
 
 @contextmanager

@@ -93,6 +93,7 @@ def read_suite_options(config: pytest.Config) -> SuiteOptions | None:
         is_enabled=is_enabled,
         is_creating_baseline=update and baseline_path is not None and keys is None,
         ignore=ignore,
+        test_files=(*config.getini("python_files"), "conftest.py"),
     )
     return SuiteOptions(settings, report_path, baseline_path, update)
 

@@ -376,13 +376,20 @@ def test_an_async_test_method_is_audited_without_its_set_up(inner: pytest.Pytest
     assert sorted(f["field"] for f in test["findings"]) == ["category", "reviews", "tags"]
 
 
-INLINE_TEST = """
+INLINE_HELPER = """
 from shopdemo.shop.models import Product
 
 
+def category_names():
+    return [p.category.name for p in Product.objects.all()]  # perfaudit: ignore[n_plus_one]
+"""
+
+INLINE_TEST = """
+from catalog import category_names
+
+
 def test_inline(data):
-    names = [p.category.name for p in Product.objects.all()]  # perfaudit: ignore[n_plus_one]
-    assert len(names) == 6
+    assert len(category_names()) == 6
 """
 
 
@@ -395,7 +402,8 @@ def test_ignore_rules_and_inline_comments_as_scan(inner: pytest.Pytester) -> Non
         "    relation=shop.Nothing.here\n",
     )
     inner.makefile(".ini", pytest=INNER_INI + "perfaudit_ignore =\n    callsite=*/naive.py\n")
-    inner.makepyfile(test_inline=INLINE_TEST)
+    inner.makepyfile(test_inline=INLINE_TEST, catalog=INLINE_HELPER)
+    inner.syspathinsert()
     result = inner.runpytest_subprocess(
         "--perfaudit", "--perfaudit-fail-on", "n_plus_one", "--perfaudit-report", "r.json", "-rf"
     )
@@ -449,3 +457,37 @@ def test_a_test_using_the_fixture_is_audited_once(inner: pytest.Pytester) -> Non
     (test,) = read(inner, "r.json")["tests"]
     assert (test["query_count"], len(test["findings"])) == (17, 3)
     assert all(f["callsite"] for f in test["findings"])
+
+
+SCAFFOLDING_TEST = """
+from shopdemo.shop.models import Product
+from shopdemo.shop.seeding import seed_shop
+
+
+def test_rows_made_one_by_one(db, client):
+    seed_shop(products=6, customers=2, orders=4, seed=1)
+    for product in Product.objects.all():
+        product.name = product.category.name + " " + product.name
+        product.save()
+    assert client.get("/api/naive/products/").status_code == 200
+"""
+
+
+def test_the_test_s_own_code_is_counted_but_not_judged(inner: pytest.Pytester) -> None:
+    # A test body that builds its data row by row (and reads a relation per row to do it) is
+    # the suite's scaffolding: only the view it then requests is the project's code.
+    inner.makepyfile(test_scaffolding=SCAFFOLDING_TEST)
+    result = inner.runpytest_subprocess(
+        "--perfaudit", "--perfaudit-report", "r.json", "test_scaffolding.py"
+    )
+    result.assert_outcomes(passed=1)
+    (test,) = read(inner, "r.json")["tests"]
+    assert test["query_count"] > 17 + 12  # the loop's reads and saves are counted...
+    found = sorted((f["kind"], f["model"], f["field"]) for f in test["findings"])
+    assert found == [  # ...but only the view's N+1s are findings
+        ("n_plus_one", "shop.Product", "category"),
+        ("n_plus_one", "shop.Product", "reviews"),
+        ("n_plus_one", "shop.Product", "tags"),
+    ]
+    assert all(f["callsite"]["file"].endswith(".py") for f in test["findings"])
+    assert not any("test_scaffolding" in f["callsite"]["file"] for f in test["findings"])
