@@ -21,9 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
-from typing import Any
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from perfaudit.records import CallSite, CapturedQuery, Finding
 from perfaudit.suite_baseline import baseline_key
@@ -35,6 +33,9 @@ from perfaudit.suppress import (
     apply_suppressions,
 )
 from perfaudit.wording import callsite_text, finding_title, plural
+
+if TYPE_CHECKING:  # pytest is a test extra: `perfaudit scan` and `report` import this module
+    import pytest
 
 
 @dataclass(frozen=True)

@@ -75,3 +75,45 @@ def test_the_shared_wording_is_defined_once(path: Path) -> None:
     shared = {n for n in defined_names(ast.parse(wording.read_text())) if not n.startswith("_")}
     again = defined_names(ast.parse(path.read_text(encoding="utf-8"))) & shared
     assert not again, f"{module_name(path)} defines {sorted(again)} again; use perfaudit.wording"
+
+
+# The pytest side of the package: only these may import pytest, a test extra that
+# `pip install -e .` (the README's first command) does not install.
+PYTEST_SIDE = {"perfaudit.pytest_plugin", "perfaudit.suite_options", "perfaudit.suite_plugin"}
+
+BLOCK_PYTEST = """
+import importlib, importlib.abc, sys
+
+class NoPytest(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("pytest", "_pytest", "pytest_django", "xdist"):
+            raise ImportError(f"{name} is a test extra")
+        return None
+
+for name in [n for n in sys.modules if n.split(".")[0] in ("pytest", "_pytest")]:
+    del sys.modules[name]
+sys.meta_path.insert(0, NoPytest())
+for name in sys.argv[1:]:
+    importlib.import_module(name)
+"""
+
+
+def test_the_cli_side_imports_without_the_test_extras() -> None:
+    # `perfaudit scan` on a fresh `pip install -e .` died importing pytest through the report
+    # modules; every module but the pytest side must import without it.
+    import subprocess
+    import sys
+
+    names = [
+        module_name(p)
+        for p in MODULES
+        if module_name(p) not in PYTEST_SIDE and not p.name.startswith("__main__")
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", BLOCK_PYTEST, *names],
+        capture_output=True,
+        text=True,
+        cwd=PACKAGE.parent,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
