@@ -105,6 +105,12 @@ def test_interrupts_at_staggered_times() -> None:
         # 130, or killed by the SIGINT itself (-2, which a shell reports as 130 too): seen
         # once under a loaded machine after the message was printed; not yet explained.
         assert process.returncode in (130, -signal.SIGINT), stderr
+        if not stderr:
+            # Killed by the signal with nothing said: seen once in CI on a loaded machine.
+            # Nothing was claimed, and nothing was left behind (checked above).
+            assert process.returncode == -signal.SIGINT, delay
+            outcomes.append("killed")
+            continue
         # Whatever the moment, the message is one of the true ones.
         assert last in (
             destroyed(process.pid),
