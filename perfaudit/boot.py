@@ -224,6 +224,8 @@ def _run_setup(setup: str | None, fixtures: tuple[str, ...], scale: int) -> Mapp
     try:
         values = function(scale=scale) if accepts_scale else function()
     except Exception as exc:
+        if _is_interrupt_aftermath(exc):
+            raise KeyboardInterrupt from exc
         raise ProjectError(_failed(f"The setup callable {setup!r}", exc)) from exc
     if values is None:
         return {}
@@ -233,6 +235,17 @@ def _run_setup(setup: str | None, fixtures: tuple[str, ...], scale: int) -> Mapp
             "it must return a mapping (or None)."
         )
     return dict(values)
+
+
+def _is_interrupt_aftermath(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while a Ctrl-C unwound the setup: a KeyboardInterrupt inside
+    a query leaves the connection busy, and the rollback's own error replaces it."""
+    seen: BaseException | None = exc.__context__
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__context__
+    return False
 
 
 def load_callable(spec: str) -> Any:

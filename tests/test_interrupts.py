@@ -47,6 +47,29 @@ django.test.utils.setup_test_environment = interrupt_at(
 Creation._create_test_db = interrupt_at("after-create", Creation._create_test_db, False)
 migrate.Command.handle = interrupt_at("migrating", migrate.Command.handle, True)
 Creation._destroy_test_db = interrupt_at("destroying", Creation._destroy_test_db, True)
+import perfaudit.boot
+
+load_callable = perfaudit.boot.load_callable
+
+
+def load_interrupted_setup(spec):
+    seed = load_callable(spec)
+    if point != "in-setup":
+        return seed
+
+    def setup(*args, **kwargs):
+        # A Ctrl-C inside a query leaves the connection busy: the rollback that follows raises
+        # its own error, which replaces the KeyboardInterrupt (seen in CI on PostgreSQL).
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            return seed(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise RuntimeError("can't change 'autocommit' now: connection in transaction status")
+
+    return setup
+
+
+perfaudit.boot.load_callable = load_interrupted_setup
 from perfaudit.cli import main
 sys.argv[0] = "perfaudit"
 main()
@@ -74,7 +97,13 @@ def destroyed(pid: int) -> str:
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     ("point", "created"),
-    [("before-create", False), ("after-create", True), ("migrating", True), ("destroying", True)],
+    [
+        ("before-create", False),
+        ("after-create", True),
+        ("migrating", True),
+        ("in-setup", True),
+        ("destroying", True),
+    ],
 )
 def test_an_interrupt_at_each_step(point: str, created: bool) -> None:
     require_postgres()
