@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from perfaudit.errors import ConfigError
+from perfaudit.json_input import read_json
 from perfaudit.records import Finding
 from perfaudit.wording import relation_text
 
@@ -48,23 +49,19 @@ def portable_file(file: str) -> str:
 
 def load_baseline_keys(path: Path, *, may_be_missing: bool) -> frozenset[str] | None:
     """The keys held by the baseline at ``path``; None when it is missing and may be."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         if may_be_missing:
             return None
         raise ConfigError(
             f"Baseline {str(path)!r} does not exist; create it with --perfaudit-update-baseline."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read the baseline {str(path)!r}: {exc}.") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"Baseline {str(path)!r} is not JSON ({exc.msg} at line {exc.lineno}); restore it "
-            "from version control or regenerate it with --perfaudit-update-baseline."
-        ) from None
+        )
+    # The reader scan and bench use: not UTF-8, too deep or non-finite is one line too.
+    data = read_json(
+        path,
+        "the baseline",
+        f"Baseline {str(path)!r}",
+        "restore it from version control or regenerate it with --perfaudit-update-baseline",
+    )
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ConfigError(

@@ -333,6 +333,24 @@ def test_corrupt_baseline_is_a_usage_error(inner: pytest.Pytester) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            "[" * 100_000, "is nested too deeply to be JSON perfaudit wrote; *", id="deep"
+        ),
+        pytest.param(b"\xff\xfe{}", "is not UTF-8 text *", id="utf16"),
+    ],
+)
+def test_an_unreadable_baseline_is_one_line(inner: pytest.Pytester, content, message) -> None:
+    path = inner.path / "base.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    result = inner.runpytest_subprocess("--perfaudit", "--perfaudit-baseline", "base.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: Baseline '*base.json' {message}"])
+    assert "Traceback" not in result.stderr.str()
+
+
 def test_ini_switch_and_help_without_django(
     inner: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
