@@ -3,7 +3,7 @@
 This is how a normalizer is usually written on top of sqlparse: lex and group the statement,
 walk the flattened tokens, replace literals and placeholders by ``?``, drop whitespace and
 comments, lower-case words, then collapse IN, VALUES and ARRAY[...] lists at token level. It
-exists only to be compared with :func:`perfaudit.fingerprint.fingerprint_sql`, for speed and
+exists only to be compared with :func:`perfaudit.detect.fingerprint.fingerprint_sql`, for speed and
 for grouping.
 """
 

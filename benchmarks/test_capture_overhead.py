@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from perfaudit.config import ScanOptions, load_scan_config
-from perfaudit.replay import RequestSpec, audit_request, client_for, plan_requests
+from perfaudit.config.scan import ScanOptions, load_scan_config
+from perfaudit.replay.audit import RequestSpec, audit_request, client_for, plan_requests
 
 # Per-process test database names, as in the test suite: other runs may share the server.
 from tests.conftest import django_db_modify_db_settings  # noqa: F401

@@ -17,7 +17,7 @@ from django.db import connection
 from benchmarks.reference_fingerprint import partition, sqlparse_fingerprint
 from benchmarks.reference_tokenizer import tokenizer_fingerprint
 from benchmarks.sql_corpus import build_corpus
-from perfaudit.fingerprint import fingerprint_sql
+from perfaudit.detect.fingerprint import fingerprint_sql
 
 pytestmark = pytest.mark.benchmark
 

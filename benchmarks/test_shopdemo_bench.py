@@ -2,7 +2,7 @@
 
 Where ``test_shopdemo_views_bench.py`` measures the views' own work on a large uncached shop,
 this suite times exactly what ``perfaudit bench`` times: the twins declared in setup.cfg
-``[perfaudit]``, planned by :func:`perfaudit.replay.plan_requests` on data seeded by the setup
+``[perfaudit]``, planned by :func:`perfaudit.replay.audit.plan_requests` on data seeded by the setup
 callable, with the cache as configured. pytest-benchmark keeps the history and compares runs
 (``--benchmark-autosave``, ``--benchmark-compare``); ``extra_info`` carries each twin's view
 query count and findings from one captured request.
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from perfaudit.boot import load_callable
-from perfaudit.config import ScanOptions, Scenario, load_scan_config
-from perfaudit.replay import RequestSpec, audit_request, client_for, plan_requests
+from perfaudit.boot.project import load_callable
+from perfaudit.config.scan import ScanOptions, Scenario, load_scan_config
+from perfaudit.replay.audit import RequestSpec, audit_request, client_for, plan_requests
 from shopdemo.shop.seeding import flush_shop
 
 # Per-process test database names and cache key prefixes, as in the test suite.

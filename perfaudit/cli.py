@@ -16,9 +16,9 @@ from perfaudit.errors import Interrupted, PerfAuditError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from perfaudit.bench_config import BenchConfig
-    from perfaudit.config import ScanConfig
-    from perfaudit.report_command import Rendered
+    from perfaudit.commands.report import Rendered
+    from perfaudit.config.bench import BenchConfig
+    from perfaudit.config.scan import ScanConfig
 
 
 class OneLineErrors(click.Group):
@@ -121,8 +121,8 @@ def scan(
     """
     from rich.console import Console
 
-    from perfaudit.config import ScanOptions, load_scan_config
-    from perfaudit.report_command import choose_format, default_report_path
+    from perfaudit.commands.report import choose_format, default_report_path
+    from perfaudit.config.scan import ScanOptions, load_scan_config
 
     def run() -> int:
         config = load_scan_config(Path.cwd(), ScanOptions(**flags), os.environ)
@@ -152,11 +152,11 @@ def run_scan_command(
 ) -> int:
     """Scan with a progress bar, write the JSON report, show the results as ``format_name``
     (to ``output`` too, if given); return the exit code."""
-    from perfaudit.console import render_scan, replay_progress
-    from perfaudit.report import scan_report, write_json
-    from perfaudit.report_command import default_report_path, display_path, render_document
+    from perfaudit.commands.report import default_report_path, display_path, render_document
+    from perfaudit.console.scan import render_scan, replay_progress
+    from perfaudit.report.scan import scan_report, write_json
     from perfaudit.scan import gate_message, run_scan, scan_exit_code
-    from perfaudit.scan_baseline import save_updated_baseline
+    from perfaudit.suppress.scan import save_updated_baseline
 
     with replay_progress(console) as bar:
         result = run_scan(config, on_plan=bar.plan, on_request=bar.request)
@@ -210,11 +210,11 @@ def bench(github: bool, junit: str | None, **flags: Any) -> None:
     """
     from rich.console import Console
 
-    from perfaudit.bench_config import BenchOptions, load_bench_config
-    from perfaudit.output_paths import check_writable
+    from perfaudit.config.bench import BenchOptions, load_bench_config
+    from perfaudit.config.output_paths import check_writable
 
     def run() -> int:
-        from perfaudit.report_command import default_report_path
+        from perfaudit.commands.report import default_report_path
 
         flags["json_path"] = flags["json_path"] or str(default_report_path("bench"))
         config = load_bench_config(Path.cwd(), BenchOptions(**flags), os.environ)
@@ -233,8 +233,8 @@ def check_outputs(
     more: list[tuple[str, str | Path | None]] | None = None,
 ) -> None:
     """Fail now (exit 2) if a file the command will write at its end cannot be written."""
-    from perfaudit.output_paths import check_writable
-    from perfaudit.report_command import default_html_path
+    from perfaudit.commands.report import default_html_path
+    from perfaudit.config.output_paths import check_writable
 
     if fmt == "html" and output is None:
         output = str(default_html_path(source))
@@ -261,15 +261,15 @@ def run_bench_cli(
     config: BenchConfig, console: Console, *, github: bool = False, junit: str | None = None
 ) -> int:
     """Bench with a progress bar, print the table and verdicts; return the exit code."""
-    from perfaudit.bench import count_steps
-    from perfaudit.bench_command import run_bench_command
+    from perfaudit.bench.runner import count_steps
+    from perfaudit.commands.bench import run_bench_command
     from perfaudit.console.bench import bench_progress, render_bench
 
     with bench_progress(console, count_steps(config)) as on_step:
         outcome = run_bench_command(config, on_step=on_step)
     render_bench(outcome.report, console)
     if config.json_path:
-        from perfaudit.report_command import display_path
+        from perfaudit.commands.report import display_path
 
         console.print(f"JSON report written to {display_path(Path(config.json_path))}")
     emit_ci_outputs(outcome.report, github=github, junit=junit)
@@ -288,7 +288,7 @@ def emit_ci_outputs(
     ``err`` sends both to stderr, for when stdout carries a document (the Actions runner reads
     workflow commands from either stream).
     """
-    from perfaudit.report_command import ci_outputs, display_path, wants_github
+    from perfaudit.commands.report import ci_outputs, display_path, wants_github
 
     annotations, written = ci_outputs(
         document, github=wants_github(github, os.environ), junit=junit
@@ -315,7 +315,7 @@ def report_command(
 def run_report_command(
     path: str, format_name: str | None, output: str | None, github: bool, junit: str | None
 ) -> int:
-    from perfaudit.report_command import choose_format, render_report_file
+    from perfaudit.commands.report import choose_format, render_report_file
 
     check_outputs(choose_format(format_name, output), output, junit, path)
     rendered = render_report_file(path, choose_format(format_name, output))
@@ -335,7 +335,7 @@ def write_rendered(
     """Write Markdown or HTML rendered from the report at ``source`` to ``output`` (``-``:
     stdout; default: stdout for Markdown, reports/NAME.html for HTML); True when it went to
     stdout. The "written to" line goes to ``console`` when given, else to stdout."""
-    from perfaudit.report_command import default_html_path, display_path, write_text
+    from perfaudit.commands.report import default_html_path, display_path, write_text
 
     target = output or (str(default_html_path(source)) if rendered.format == "html" else "-")
     if target == "-":
@@ -355,11 +355,11 @@ def print_report_table(document: dict[str, Any], output: str | None) -> None:
     """The terminal tables of scan or bench, on stdout or into ``output`` as plain text."""
     from rich.console import Console
 
-    from perfaudit.console import render_scan
     from perfaudit.console.bench import render_bench
+    from perfaudit.console.scan import render_scan
     from perfaudit.console.suite import render_suite
-    from perfaudit.report_data import SCAN_SCHEMA
-    from perfaudit.suite_report import SUITE_SCHEMA
+    from perfaudit.report.read import SCAN_SCHEMA
+    from perfaudit.report.suite import SUITE_SCHEMA
 
     renderers = {SCAN_SCHEMA: render_scan, SUITE_SCHEMA: render_suite}
     render = renderers.get(str(document.get("schema")), render_bench)
@@ -389,7 +389,7 @@ def diff_command(old: str, new: str, format_name: str, output: str | None) -> No
     NEW regresses when a request (or a scenario at a scale) runs more queries, has a finding
     it did not have, or no longer returns the same JSON as its naive twin.
     """
-    from perfaudit.report_command import diff_report_files, display_path, write_text
+    from perfaudit.commands.report import diff_report_files, display_path, write_text
 
     def run() -> int:
         check_outputs(format_name, output, None, new)

@@ -7,7 +7,7 @@
 * ``--perfaudit-report FILE`` writes the queries and findings of every such test as JSON;
 * ``--perfaudit`` (or ``perfaudit = true`` in the ini file) audits every test that runs a query,
   with no change to the tests, gates on ``--perfaudit-fail-on`` and a baseline, and prints a
-  summary (:mod:`perfaudit.suite_plugin`), under pytest-xdist too.
+  summary (:mod:`perfaudit.suite.hooks`), under pytest-xdist too.
 
 Loading the plugin never imports or configures Django: `pytest --help` works whatever the
 settings, and the fixture relies on whoever configured Django (pytest-django, django.setup()).
@@ -22,7 +22,7 @@ import pytest
 
 if TYPE_CHECKING:
     from perfaudit.records import CapturedQuery, Finding
-    from perfaudit.suite_audit import SuiteSettings
+    from perfaudit.suite.audit import SuiteSettings
 
 REPORT_SCHEMA = "perfaudit/pytest-v1"
 MARKER = "perfaudit"
@@ -52,7 +52,7 @@ class QueryAudit:
 
     def findings(self, threshold: int | None = None) -> tuple[Finding, ...]:
         """N+1, duplicate and unused-eager-load findings among the queries so far."""
-        from perfaudit.detect import detect_findings
+        from perfaudit.detect.findings import detect_findings
 
         return detect_findings(self.queries, threshold=threshold or self.threshold)
 
@@ -158,12 +158,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "perfaudit(max_queries=None, threshold=2): capture the test's queries with the "
         "perfaudit fixture and fail above max_queries.",
     )
-    from perfaudit.suite_options import read_suite_options
+    from perfaudit.suite.options import read_suite_options
 
     options = read_suite_options(config)
     if options is None:
         return
-    from perfaudit.suite_plugin import SuitePlugin
+    from perfaudit.suite.hooks import SuitePlugin
 
     config.stash[_SETTINGS] = options.settings
     plugin = SuitePlugin(
@@ -196,7 +196,7 @@ def perfaudit(request: pytest.FixtureRequest) -> Iterator[QueryAudit]:
             "(DJANGO_SETTINGS_MODULE) or call django.setup() in conftest.py.",
             pytrace=False,
         )
-    from perfaudit.capture import capture_queries
+    from perfaudit.capture.recorder import capture_queries
 
     marker = request.node.get_closest_marker(MARKER)
     with capture_queries(request.config.rootpath) as queries:
@@ -246,8 +246,8 @@ def _record(item: pytest.Item, audit: QueryAudit, max_queries: int | None) -> No
         return
     from dataclasses import replace
 
-    from perfaudit.suite_audit import audit_queries
-    from perfaudit.suite_plugin import AUDIT_KEY, SuitePlugin
+    from perfaudit.suite.audit import audit_queries
+    from perfaudit.suite.hooks import AUDIT_KEY, SuitePlugin
 
     plugin = item.config.pluginmanager.get_plugin("perfaudit-suite")
     inline = plugin.inline if isinstance(plugin, SuitePlugin) else None

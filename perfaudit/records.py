@@ -10,6 +10,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+# CallSite.declaration of the admin change list's own COUNT queries: capture sets it, the fix
+# (set show_full_result_count = False) is chosen by it.
+ADMIN_COUNT_DECLARATION = "change list count"
+
 
 @dataclass(frozen=True)
 class CallSite:
@@ -173,3 +177,13 @@ class RequestAudit:
     @property
     def sql_ms(self) -> float:
         return sum(q.duration_ms for q in self.queries)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Latency statistics of one twin at one scale, over ``rounds`` runs."""
+
+    min_ms: float
+    median_ms: float
+    iqr_ms: float
+    rounds: int

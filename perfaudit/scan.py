@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from perfaudit.boot import configure_django, test_databases
-from perfaudit.config import FINDING_KINDS, ScanConfig
-from perfaudit.private_caches import private_caches
+from perfaudit.boot.caches import private_caches
+from perfaudit.boot.project import configure_django, test_databases
+from perfaudit.config.scan import FINDING_KINDS, ScanConfig
 from perfaudit.records import RequestAudit, RequestSpec, SkippedRoute
-from perfaudit.replay import check_path, plan_with_skipped, replay
-from perfaudit.requests_file import RequestTemplate, format_requests, load_requests_file
-from perfaudit.scan_baseline import ScanSuppression, read_scan_baseline, suppress_scan
+from perfaudit.replay.audit import check_path, plan_with_skipped, replay
+from perfaudit.replay.requests_file import RequestTemplate, format_requests, load_requests_file
+from perfaudit.suppress.scan import ScanSuppression, read_scan_baseline, suppress_scan
 
 EMPTY_DATABASE = (
     "Nothing seeded the test database: it is empty after migrations, so list and detail views "
@@ -76,7 +76,7 @@ def run_scan(
         is_discovery = not (urls or extra or config.scenarios)
         admin_user = None
         if is_discovery and config.include_admin:
-            from perfaudit.login import admin_username
+            from perfaudit.replay.login import admin_username
 
             admin_user = admin_username()
         specs, skipped = plan_with_skipped(

@@ -61,7 +61,8 @@ def finding_key(finding: Finding) -> tuple[str, ...]:
 
     The line number is left out on purpose: an edit above the call site moves it, and a moved
     finding is not a fixed one plus a new one. The baseline keys findings more coarsely, by
-    :func:`perfaudit.baseline.kind_and_relation`, because fingerprints differ between backends.
+    :func:`perfaudit.suppress.baseline.kind_and_relation`, because fingerprints differ between
+    backends.
     """
     site = finding.callsite
     return (

@@ -7,12 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from perfaudit.bench import BenchResult, ScaleRun, ScenarioRun, TwinRun
-from perfaudit.complexity import fit_growth
-from perfaudit.config import Scenario
-from perfaudit.equality import compare_responses
-from perfaudit.records import CapturedQuery, Finding, RequestAudit
-from perfaudit.report_data import Timing
+from perfaudit.bench.complexity import fit_growth
+from perfaudit.bench.equality import compare_responses
+from perfaudit.bench.runner import BenchResult, ScaleRun, ScenarioRun, TwinRun
+from perfaudit.config.scan import Scenario
+from perfaudit.records import CapturedQuery, Finding, RequestAudit, Timing
 
 REPO = Path(__file__).resolve().parent.parent
 BODY = b'{"count":1,"next":null,"previous":null,"results":[{"id":1}]}'

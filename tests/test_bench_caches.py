@@ -6,11 +6,11 @@ import pytest
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
 
-from perfaudit.bench import no_caches
+from perfaudit.bench.runner import no_caches
 from perfaudit.errors import ConfigError
-from perfaudit.render_html import render_html
-from perfaudit.render_markdown import render_markdown
-from perfaudit.report_data import load_report
+from perfaudit.report.html import render_html
+from perfaudit.report.markdown import render_markdown
+from perfaudit.report.read import load_report
 from tests.report_fixtures import fixture_document
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from perfaudit.equality import compare_responses
+from perfaudit.bench.equality import compare_responses
 
 
 def body(**data) -> bytes:

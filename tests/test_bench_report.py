@@ -6,10 +6,10 @@ import io
 
 from rich.console import Console
 
-from perfaudit.bench_report import bench_report
+from perfaudit.bench.gates import evaluate_gates
 from perfaudit.console.bench import render_bench
-from perfaudit.gates import evaluate_gates
-from perfaudit.report_data import BenchReport, parse_report
+from perfaudit.report.bench import bench_report
+from perfaudit.report.read import BenchReport, parse_report
 from tests.bench_helpers import bench_result, good_run, scenario_run, twin
 from tests.report_fixtures import assert_golden
 
@@ -75,7 +75,7 @@ def test_rendering_matches_the_golden_file() -> None:
 
 
 def test_progress_bar_counts_twin_measurements() -> None:
-    from perfaudit.bench import BenchStep
+    from perfaudit.bench.runner import BenchStep
     from perfaudit.console.bench import bench_progress
 
     console = Console(file=io.StringIO(), width=100, force_terminal=True, color_system=None)

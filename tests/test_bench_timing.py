@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pytest_benchmark.stats import Stats
 
-from perfaudit.timing import summarize
+from perfaudit.bench.timing import summarize
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])

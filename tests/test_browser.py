@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from perfaudit.render_html import render_html
-from perfaudit.report_data import parse_report
+from perfaudit.report.html import render_html
+from perfaudit.report.read import parse_report
 from tests.cdp import Browser, find_chromium
 from tests.report_fixtures import fixture_document
 from tests.services import unavailable

@@ -1,4 +1,4 @@
-"""perfaudit.capture on shopdemo's models: triggers, call sites, template lines, framework tags."""
+"""perfaudit.capture.recorder on shopdemo's models: triggers, call sites, templates, tags."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Prefetch
 from django.template import Context, Engine
 
-from perfaudit.capture import capture_queries
+from perfaudit.capture.recorder import capture_queries
 from perfaudit.records import CallSite, Trigger
 from shopdemo.shop.models import Category, Order, Product, Review, Tag
 

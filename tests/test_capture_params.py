@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from perfaudit.capture import capture_queries
-from perfaudit.detect import detect_findings
+from perfaudit.capture.recorder import capture_queries
+from perfaudit.detect.findings import detect_findings
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import connection, connections
 
-from perfaudit.capture import capture_queries
+from perfaudit.capture.recorder import capture_queries
 from shopdemo.shop.models import Category, Product
 
 pytestmark = pytest.mark.django_db(transaction=True)

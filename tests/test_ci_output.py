@@ -6,9 +6,9 @@ import xml.etree.ElementTree as ET
 
 from click.testing import CliRunner
 
-from perfaudit.ci_output import Annotation, github_annotations, render_github, render_junit
 from perfaudit.cli import cli
-from perfaudit.report_data import parse_report
+from perfaudit.report.ci import Annotation, github_annotations, render_github, render_junit
+from perfaudit.report.read import parse_report
 from tests.report_fixtures import fixture_document, fixture_path
 
 

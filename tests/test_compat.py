@@ -11,9 +11,9 @@ from pathlib import Path
 import django
 import pytest
 
-from perfaudit import frames
-from perfaudit.capture import capture_queries
-from perfaudit.compat import _missing, check_django_internals, required_functions
+from perfaudit.capture import frames
+from perfaudit.capture.compat import _missing, check_django_internals, required_functions
+from perfaudit.capture.recorder import capture_queries
 from perfaudit.errors import UnsupportedDjango
 from tests.scan_helpers import REPO
 
@@ -61,7 +61,7 @@ def test_capture_fails_loudly_naming_the_django_version(monkeypatch: pytest.Monk
 def test_scan_reports_the_unsupported_django_in_one_line(tmp_path: Path) -> None:
     # A fresh process whose capture table names a function this Django lacks.
     code = (
-        "import sys; from perfaudit import frames; "
+        "import sys; from perfaudit.capture import frames; "
         "frames._DJANGO_ROLES[('template/base.py', 'render_gone')] = 'node'; "
         "from perfaudit.cli import main; sys.argv[0] = 'perfaudit'; main()"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perfaudit.complexity import CONSTANT, GROWING, fit_growth
+from perfaudit.bench.complexity import CONSTANT, GROWING, fit_growth
 
 
 @pytest.mark.parametrize(

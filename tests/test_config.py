@@ -1,4 +1,4 @@
-"""perfaudit.config: file sections, precedence of flags and environment, errors naming the key."""
+"""perfaudit.config.scan: file sections, flag/environment precedence, errors naming the key."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from perfaudit.bench_config import BenchOptions, load_bench_config
-from perfaudit.config import ScanOptions, Scenario, load_scan_config, parse_scenario
+from perfaudit.config.bench import BenchOptions, load_bench_config
+from perfaudit.config.scan import ScanOptions, Scenario, load_scan_config, parse_scenario
 from perfaudit.errors import ConfigError
 
 PYPROJECT = "pyproject.toml [tool.perfaudit]"

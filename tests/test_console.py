@@ -1,4 +1,4 @@
-"""perfaudit.console renders the scan-v1 report: exact text at a fixed width, no colour."""
+"""perfaudit.console.scan renders the scan-v1 report: exact text at a fixed width, no colour."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from perfaudit.console import render_scan
+from perfaudit.console.scan import render_scan
 from perfaudit.wording import pretty_sql
 
 FINDING = {

@@ -1,4 +1,4 @@
-"""perfaudit.detect: N+1, duplicates and unused eager loads from plain CapturedQuery values."""
+"""perfaudit.detect.findings: N+1s, duplicates, unused eager loads from CapturedQuery values."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from perfaudit.detect import detect_findings
+from perfaudit.detect.findings import detect_findings
+from perfaudit.detect.fixes import suggest_fix
 from perfaudit.errors import ConfigError
-from perfaudit.fixes import suggest_fix
 from perfaudit.records import CallSite, CapturedQuery, EagerLoad, Finding, Trigger
 
 LOOP = CallSite("shop/views.py", 40, "product_list")
@@ -586,7 +586,8 @@ def test_loops_one_after_the_other_in_one_function_are_not_chained():
 
 def test_pure_layers_import_no_django_click_rich_or_sqlparse():
     code = (
-        "import sys, perfaudit.detect, perfaudit.fingerprint, perfaudit.fixes; "
+        "import sys, perfaudit.detect.findings, perfaudit.detect.fingerprint, "
+        "perfaudit.detect.fixes; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'django', 'click', 'rich', 'sqlparse'}))"
     )

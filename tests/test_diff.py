@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from perfaudit.cli import cli
-from perfaudit.diff import diff_reports
 from perfaudit.errors import ConfigError
-from perfaudit.render_diff import render_diff_markdown, render_diff_text
-from perfaudit.report_data import parse_report
+from perfaudit.report.diff import diff_reports
+from perfaudit.report.diff_render import render_diff_markdown, render_diff_text
+from perfaudit.report.read import parse_report
 from tests.report_fixtures import assert_golden, fixture_document, fixture_path
 
 

@@ -1,4 +1,5 @@
-"""unused_eager_load: perfaudit.eager's profile hook, in process and through `scan --eager-loads`.
+"""unused_eager_load: perfaudit.detect.eager's profile hook, in process and through
+`scan --eager-loads`.
 
 The sample project's ``/eager/<case>/`` views (tests/sampleproject/sample/eager_views.py) mark
 the line of each eager load with ``# marker: NAME``; findings must point at exactly those lines.
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from perfaudit.config import ScanOptions, load_scan_config
-from perfaudit.eager import resolve_path, track_eager_loads
+from perfaudit.config.scan import ScanOptions, load_scan_config
+from perfaudit.detect.eager import resolve_path, track_eager_loads
 from perfaudit.errors import ConfigError
 from perfaudit.records import CallSite, EagerLoad
 from shopdemo.shop import queries
@@ -102,7 +103,7 @@ def test_an_error_in_the_hook_never_reaches_the_audited_code(shop, monkeypatch) 
     def broken(model: object, path: str) -> tuple[object, ...]:
         raise RuntimeError("bug in perfaudit")
 
-    monkeypatch.setattr("perfaudit.eager.resolve_path", broken)
+    monkeypatch.setattr("perfaudit.detect.eager.resolve_path", broken)
     with track_eager_loads(REPO) as tracker:
         products = list(Product.objects.select_related("category")[:2])
         assert sys.getprofile() == tracker.profile

@@ -1,4 +1,4 @@
-"""perfaudit.fingerprint: exact shapes, same-shape and different-shape tables, sqlparse parity."""
+"""perfaudit.detect.fingerprint: exact shapes, same- and different-shape tables, sqlparse parity."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfaudit.fingerprint import fingerprint_sql, first_table, statement_verb
+from perfaudit.detect.fingerprint import fingerprint_sql, first_table, statement_verb
 
 EXACT = [
     pytest.param(

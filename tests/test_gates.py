@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from perfaudit.baseline import (
+from perfaudit.bench.gates import evaluate_gates, ratchet_baseline
+from perfaudit.errors import ConfigError
+from perfaudit.records import CallSite
+from perfaudit.suppress.baseline import (
     Baseline,
     BaselineEntry,
     BaselineScenario,
@@ -20,9 +23,6 @@ from perfaudit.baseline import (
     parse_baseline,
     write_baseline,
 )
-from perfaudit.errors import ConfigError
-from perfaudit.gates import evaluate_gates, ratchet_baseline
-from perfaudit.records import CallSite
 from perfaudit.wording import finding_key
 from tests.bench_helpers import BODY, bench_result, good_run, n_plus_one, scenario_run, twin
 

@@ -47,9 +47,9 @@ django.test.utils.setup_test_environment = interrupt_at(
 Creation._create_test_db = interrupt_at("after-create", Creation._create_test_db, False)
 migrate.Command.handle = interrupt_at("migrating", migrate.Command.handle, True)
 Creation._destroy_test_db = interrupt_at("destroying", Creation._destroy_test_db, True)
-import perfaudit.boot
+import perfaudit.boot.project
 
-load_callable = perfaudit.boot.load_callable
+load_callable = perfaudit.boot.project.load_callable
 
 
 def load_interrupted_setup(spec):
@@ -69,7 +69,7 @@ def load_interrupted_setup(spec):
     return setup
 
 
-perfaudit.boot.load_callable = load_interrupted_setup
+perfaudit.boot.project.load_callable = load_interrupted_setup
 from perfaudit.cli import main
 sys.argv[0] = "perfaudit"
 main()

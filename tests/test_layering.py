@@ -1,5 +1,7 @@
-"""The layering rules of STYLE.md, checked on the source: only the CLI imports click, only the
-CLI and the console package import rich, and library code never prints or exits."""
+"""The layering of perfaudit, checked on the source: the subpackages follow the pipeline and
+import only from their own stage or an earlier one; only the CLI imports click, only the CLI and
+the console package import rich; library code never prints or exits; the pytest side alone
+needs pytest; and the tool knows nothing of the demo shipped beside it."""
 
 from __future__ import annotations
 
@@ -23,7 +25,85 @@ def imported_roots(tree: ast.AST) -> set[str]:
 
 
 def module_name(path: Path) -> str:
-    return ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+# The pipeline, earliest stage first (README, "Architecture"). A module may import from its own
+# stage and from earlier ones, never from a later one: the data flow has one direction. A
+# module's stage is the longest prefix of its name listed here.
+STAGES = (
+    ("perfaudit", "perfaudit.errors", "perfaudit.records", "perfaudit.json_input"),
+    ("perfaudit.json_fields", "perfaudit.wording"),
+    ("perfaudit.config",),
+    ("perfaudit.boot",),
+    ("perfaudit.capture",),
+    ("perfaudit.detect",),
+    ("perfaudit.suppress",),
+    ("perfaudit.replay",),
+    ("perfaudit.scan",),
+    ("perfaudit.suite.audit",),
+    ("perfaudit.bench",),
+    ("perfaudit.report",),
+    ("perfaudit.console",),
+    ("perfaudit.commands",),
+    ("perfaudit.suite",),
+    ("perfaudit.pytest_plugin",),
+    ("perfaudit.cli", "perfaudit.__main__"),
+)
+RANK = {name: rank for rank, names in enumerate(STAGES) for name in names}
+
+
+def stage_of(module: str) -> int:
+    parts = module.split(".")
+    for end in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:end])
+        if prefix in RANK:
+            return RANK[prefix]
+    raise AssertionError(f"{module} belongs to no stage; add it to STAGES")
+
+
+def perfaudit_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every perfaudit module a module imports, lazily or for type hints too, with its line."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.startswith("perfaudit")]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "perfaudit":
+                # `from perfaudit import x` names a submodule unless x is the version.
+                found += [
+                    (node.lineno, f"perfaudit.{a.name}" if a.name != "__version__" else "perfaudit")
+                    for a in node.names
+                ]
+            elif node.module.startswith("perfaudit."):
+                found.append((node.lineno, node.module))
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_no_module_imports_from_a_later_stage(path: Path) -> None:
+    name = module_name(path)
+    own = stage_of(name)
+    later = [
+        f"line {line} imports {target}"
+        for line, target in perfaudit_imports(ast.parse(path.read_text(encoding="utf-8")))
+        if stage_of(target) > own
+    ]
+    assert not later, f"{name} (stage {own}) reaches into a later stage: {'; '.join(later)}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_modules_stay_small(path: Path) -> None:
+    # STYLE.md: one job per module, at most 300 lines; split before it grows past that.
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= 300, f"{module_name(path)} has {lines} lines; split it by job"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_the_tool_knows_nothing_of_its_demo(path: Path) -> None:
+    text = path.read_text(encoding="utf-8").lower()
+    assert "shopdemo" not in text, f"{module_name(path)} mentions shopdemo"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=module_name)
@@ -79,7 +159,7 @@ def test_the_shared_wording_is_defined_once(path: Path) -> None:
 
 # The pytest side of the package: only these may import pytest, a test extra that
 # `pip install -e .` (the README's first command) does not install.
-PYTEST_SIDE = {"perfaudit.pytest_plugin", "perfaudit.suite_options", "perfaudit.suite_plugin"}
+PYTEST_SIDE = {"perfaudit.pytest_plugin", "perfaudit.suite.options", "perfaudit.suite.hooks"}
 
 BLOCK_PYTEST = """
 import importlib, importlib.abc, sys

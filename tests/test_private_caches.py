@@ -14,7 +14,7 @@ import pytest
 from django.core.cache import caches
 from django.test import override_settings
 
-from perfaudit.private_caches import private_cache_config, private_caches
+from perfaudit.boot.caches import private_cache_config, private_caches
 from tests.scan_helpers import REPO, run_scan
 from tests.services import REDIS_URL, require_redis
 

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from perfaudit.cli import cli
-from perfaudit.redact import redact_literals
+from perfaudit.report.redact import redact_literals
 from tests.scan_helpers import run_scan
 
 SECRETS = ("alice@example.com", "4242", "bob-secret")

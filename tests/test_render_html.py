@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from perfaudit.render_html import render_html
-from perfaudit.report_data import parse_report
+from perfaudit.report.html import render_html
+from perfaudit.report.read import parse_report
 from tests.report_fixtures import fixture_document
 
 VOID = {"meta", "br", "link", "img", "input", "hr", "col", "source"}

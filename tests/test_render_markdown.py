@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from perfaudit.render_markdown import render_markdown
-from perfaudit.report_data import load_report, parse_report
+from perfaudit.report.markdown import render_markdown
+from perfaudit.report.read import load_report, parse_report
 from tests.report_fixtures import assert_golden, fixture_document, fixture_path
 
 

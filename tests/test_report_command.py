@@ -11,8 +11,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from perfaudit.cli import cli
-from perfaudit.report_command import choose_format, default_report_path
-from perfaudit.report_data import load_report
+from perfaudit.commands.report import choose_format, default_report_path
+from perfaudit.report.read import load_report
 from tests.report_fixtures import fixture_path
 
 REPO = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import pytest
 
 from perfaudit.errors import ConfigError
 from perfaudit.records import CallSite
-from perfaudit.report_data import BenchReport, ScanReport, load_report, parse_report
+from perfaudit.report.read import BenchReport, ScanReport, load_report, parse_report
 from tests.report_fixtures import fixture_document, fixture_path
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from perfaudit.errors import ConfigError
 from perfaudit.records import RequestSpec
-from perfaudit.requests_file import format_requests, load_requests_file
+from perfaudit.replay.requests_file import format_requests, load_requests_file
 
 EVERY_KEY = """
 [[request]]
@@ -232,7 +232,7 @@ def test_fuzz_arbitrary_structures_give_one_line_errors(
 
 
 def test_config_keys_requests_and_login(tmp_path: Path) -> None:
-    from perfaudit.config import ScanOptions, load_scan_config
+    from perfaudit.config.scan import ScanOptions, load_scan_config
 
     project = {"DJANGO_SETTINGS_MODULE": "app.settings"}  # perfaudit has no default project
 
@@ -249,7 +249,7 @@ def test_config_keys_requests_and_login(tmp_path: Path) -> None:
 
 
 def test_scenarios_take_expect() -> None:
-    from perfaudit.config import parse_scenario
+    from perfaudit.config.scan import parse_scenario
 
     assert parse_scenario("create POST /api/books/ user=staff expect=201").expect == 201
     assert parse_scenario("list GET /api/books/").expect is None

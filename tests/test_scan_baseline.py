@@ -1,4 +1,4 @@
-"""perfaudit.scan_baseline: stable keys, the shared ratchet, corrupt files, suppress_scan."""
+"""perfaudit.suppress.scan: stable keys, the shared ratchet, corrupt files, suppress_scan."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from perfaudit.baseline import new_and_gone, ratchet_keys
+from perfaudit.config.ignore import parse_ignore_rules
 from perfaudit.errors import ConfigError
 from perfaudit.records import CallSite, Finding, RequestAudit
-from perfaudit.scan_baseline import (
+from perfaudit.suppress.baseline import new_and_gone, ratchet_keys
+from perfaudit.suppress.scan import (
     ScanBaseline,
     baseline_key,
     load_scan_baseline,
@@ -17,7 +18,6 @@ from perfaudit.scan_baseline import (
     suppress_scan,
     write_scan_baseline,
 )
-from perfaudit.suppress import parse_ignore_rules
 
 
 def finding(field: str = "category", line: int = 12, file: str = "shop/views.py") -> Finding:

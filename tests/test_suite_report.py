@@ -11,7 +11,7 @@ from rich.console import Console
 
 from perfaudit.cli import cli
 from perfaudit.console.suite import render_suite
-from perfaudit.suite_report import SuiteCollector
+from perfaudit.report.suite import SuiteCollector
 
 CATEGORY = {
     "kind": "n_plus_one",

@@ -1,4 +1,4 @@
-"""perfaudit.suppress: ignore rules, their matching, inline comments and stale rules (pure)."""
+"""perfaudit.suppress.rules: ignore rules, matching, inline comments, stale rules (pure)."""
 
 from __future__ import annotations
 
@@ -6,17 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from perfaudit.config import FINDING_KINDS
+from perfaudit.config.ignore import IgnoreRule, parse_ignore_rule, parse_ignore_rules
+from perfaudit.config.scan import FINDING_KINDS
 from perfaudit.errors import ConfigError
 from perfaudit.records import CallSite, Finding
-from perfaudit.suppress import (
-    IgnoreRule,
+from perfaudit.suppress.rules import (
     InlineComments,
     RequestFindings,
     Suppression,
     apply_suppressions,
-    parse_ignore_rule,
-    parse_ignore_rules,
 )
 
 

@@ -6,10 +6,10 @@ import io
 
 from rich.console import Console
 
-from perfaudit.console import render_scan
-from perfaudit.render_html import render_html
-from perfaudit.render_markdown import render_markdown
-from perfaudit.report_data import parse_report
+from perfaudit.console.scan import render_scan
+from perfaudit.report.html import render_html
+from perfaudit.report.markdown import render_markdown
+from perfaudit.report.read import parse_report
 from tests.test_console import FINDING, REPORT
 
 SUPPRESSED = {

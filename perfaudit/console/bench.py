@@ -1,7 +1,7 @@
 """Terminal rendering of a bench run with rich: the progress bar and the side-by-side table.
 
-Part of :mod:`perfaudit.console` (whose package module renders scans); renders the bench-v1 document
-(:mod:`perfaudit.bench_report`), so a saved report prints the same way as a live run.
+Beside :mod:`perfaudit.console.scan` (which renders scans); renders the bench-v1 document
+(:mod:`perfaudit.report.bench`), so a saved report prints the same way as a live run.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from perfaudit.console import replay_progress
+from perfaudit.console.scan import replay_progress
 
 if TYPE_CHECKING:
-    from perfaudit.bench import BenchStep
+    from perfaudit.bench.runner import BenchStep
 
 ARROW = " -> "
 

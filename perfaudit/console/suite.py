@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from perfaudit.console import describe_callsite
+from perfaudit.console.scan import describe_callsite
 from perfaudit.wording import kind_label, plural
 
 SHOWN_TESTS = 3  # test names listed in a row before "+N more"

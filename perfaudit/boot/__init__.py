@@ -1,0 +1,1 @@
+"""Boot the audited project: throwaway test databases, private caches, held interrupts."""

@@ -1,0 +1,189 @@
+"""Record every query a block of code runs, with its call site and the ORM access behind it.
+
+:func:`capture_queries` routes every query of the block to a :class:`QueryRecorder`, on every
+database alias and every thread the block uses (see :mod:`perfaudit.capture.threads`).
+For each query
+:class:`~perfaudit.capture.frames.StackWalk` reads the Python stack once, innermost frame first: the
+first frame of the audited project's own code is the call site (or the serializer field or
+``list_display`` entry a library loop was rendering, see :mod:`perfaudit.capture.declarations`),
+Django's template node or Jinja2's template frame gives the template line, the ORM frames give
+the :class:`~perfaudit.records.Trigger`, and the request handler's frames tell whether the view
+or the middleware/authentication issued the query.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from django.db.models import Model
+
+from perfaudit.capture.compat import check_django_internals
+from perfaudit.capture.declarations import declaration_site
+from perfaudit.capture.frames import (
+    DEFERRED,
+    DESCRIPTOR,
+    MANAGER,
+    USER,
+    StackWalk,
+    frame_role,
+)
+from perfaudit.capture.threads import open_capture
+from perfaudit.capture.triggers import (
+    deferred_trigger,
+    descriptor_trigger,
+    generic_fk_trigger,
+    manager_trigger,
+    plain_trigger,
+    queryset_trigger,
+)
+from perfaudit.capture.writes import write_trigger
+from perfaudit.records import CallSite, CapturedQuery, Trigger
+
+__all__ = ["MANAGER", "USER", "capture_queries", "frame_role", "relative_file", "root_prefix"]
+
+
+def root_prefix(root: Path | None) -> str:
+    """The audited project's directory (the current one by default) as a path prefix."""
+    return str((root or Path.cwd()).resolve()) + os.sep
+
+
+def relative_file(filename: str, root: str) -> str:
+    """``filename`` relative to the :func:`root_prefix` ``root`` when inside it, else as is."""
+    return filename[len(root) :] if filename.startswith(root) else filename
+
+
+class QueryRecorder:
+    """Describes each query routed to it and appends a :class:`CapturedQuery` to ``queries``."""
+
+    def __init__(self, queries: list[CapturedQuery], root: Path | None) -> None:
+        self.queries = queries
+        self.root = root_prefix(root)
+        # A loop issues its query from one line: build that line's CallSite once.
+        self.callsites: dict[tuple[object, ...], CallSite] = {}
+
+    def record(
+        self,
+        frame: FrameType | None,
+        sql: str,
+        params: Any,
+        many: bool,
+        alias: str,
+        duration_ms: float,
+    ) -> None:
+        self.queries.append(self.describe(frame, sql, params, many, alias, duration_ms))
+
+    def describe(
+        self,
+        frame: FrameType | None,
+        sql: str,
+        params: Any,
+        many: bool,
+        alias: str,
+        duration_ms: float,
+    ) -> CapturedQuery:
+        walk = StackWalk(frame)
+        trigger = resolve_trigger(walk)
+        callsite = None
+        if walk.declaration is not None:
+            callsite = declaration_site(walk.declaration, self.root)
+        if callsite is None:
+            callsite = self.callsite(walk.callsite, walk.template)
+        fired_by = None
+        if walk.fired_by is not None:
+            fired_by = self.callsite(walk.fired_by, None)
+        return CapturedQuery(
+            sql=sql,
+            params=_freeze_params(params),
+            duration_ms=duration_ms,
+            alias=alias,
+            callsite=callsite,
+            trigger=trigger,
+            is_framework=walk.is_auth or (walk.in_request and not walk.in_view),
+            many=many,
+            signal=walk.signal,
+            fired_by=fired_by,
+        )
+
+    def callsite(
+        self, frame: FrameType | None, template: tuple[str, int | None] | None
+    ) -> CallSite | None:
+        name, line = template if template is not None else (None, None)
+        if frame is None:
+            if name is None:
+                return None
+            return CallSite("", 0, "", template=name, template_line=line)
+        key = (frame.f_code, frame.f_lineno, name, line)
+        callsite = self.callsites.get(key)
+        if callsite is None:
+            callsite = self.callsites[key] = CallSite(
+                file=relative_file(frame.f_code.co_filename, self.root),
+                line=frame.f_lineno,
+                function=frame.f_code.co_qualname,
+                template=name,
+                template_line=line,
+            )
+        return callsite
+
+
+def resolve_trigger(walk: StackWalk) -> Trigger | None:
+    """The ORM access behind a query, from the frames its walk kept (innermost evidence first)."""
+    if walk.is_content_type_cache:
+        # One query per content type for the life of the process: never a per-row read.
+        return Trigger("content_type_cache", "contenttypes.ContentType", "")
+    trigger = None
+    if walk.trigger_frame is not None and not walk.is_prefetch:
+        trigger = _trigger_from_frame(*walk.trigger_frame, walk.queryset_frame)
+    if trigger is None and walk.write_frame is not None:
+        trigger = write_trigger(*walk.write_frame)
+    if trigger is None and walk.gfk_frame is not None and not walk.is_prefetch:
+        trigger = generic_fk_trigger(walk.gfk_frame.f_locals.get("self"))
+    if trigger is None and walk.queryset_frame is not None:
+        queryset = walk.queryset_frame.f_locals.get("self")
+        # A prefetch query carries the first instance in its hints, yet it is one query
+        # for all rows, not a relation read row by row.
+        if walk.is_prefetch:
+            trigger = plain_trigger(queryset)
+        else:
+            trigger = queryset_trigger(queryset, walk.operation, walk.queryset_frame)
+    return trigger
+
+
+def _trigger_from_frame(role: str, frame: FrameType, queryset_frame: FrameType | None) -> Any:
+    owner = frame.f_locals.get("self")
+    if role == DESCRIPTOR:
+        return descriptor_trigger(owner)
+    if role == DEFERRED:
+        if isinstance(owner, Model):  # refresh_from_db(fields=[...])
+            fields = frame.f_locals.get("fields") or ()
+            return deferred_trigger(type(owner), next(iter(fields), ""))
+        field = getattr(owner, "field", None)
+        return None if field is None else deferred_trigger(field.model, field.name)
+    operation = frame.f_locals.get("name", frame.f_code.co_name)
+    return manager_trigger(owner, str(operation), queryset_frame)
+
+
+def _freeze_params(params: Any) -> tuple[object, ...] | None:
+    if params is None:
+        return None
+    if isinstance(params, dict):
+        return tuple(sorted(params.items()))
+    return tuple(params)
+
+
+@contextmanager
+def capture_queries(root: Path | None = None) -> Iterator[list[CapturedQuery]]:
+    """Record the queries run on every database alias inside the block, in order.
+
+    Queries from other threads count when the block's code started them (threads, executors,
+    ``sync_to_async`` with either thread sensitivity): see :mod:`perfaudit.capture.threads`.
+    ``root`` is the audited project's directory: call-site files inside it are made relative.
+    """
+    check_django_internals()  # once per process: a renamed Django frame fails loudly here
+    queries: list[CapturedQuery] = []
+    with open_capture(QueryRecorder(queries, root)):
+        yield queries

@@ -1,0 +1,1 @@
+"""The configuration: the ``[perfaudit]`` section and the flags, read into frozen objects."""

@@ -1,0 +1,2 @@
+"""Reports: the versioned JSON documents out and back in, and their Markdown, HTML, diff and
+CI renderings."""

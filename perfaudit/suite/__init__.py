@@ -1,0 +1,1 @@
+"""``pytest --perfaudit``: the audit of each test's body, its options and its pytest hooks."""

@@ -1,0 +1,1 @@
+"""Suppression: ignore rules, inline comments and the baselines of scan, bench, pytest."""
