@@ -7,7 +7,6 @@ from pathlib import Path
 
 from shopdemo.service_urls import parse_database_url, parse_redis_url
 
-BASE_DIR = Path(__file__).resolve().parent
 # The SQLite file lives in a writable work directory, never inside an installed package.
 DATA_DIR = Path(
     os.environ.get("SHOPDEMO_DATA_DIR")

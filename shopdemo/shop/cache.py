@@ -28,13 +28,13 @@ from django.http import HttpRequest
 from django.utils.http import urlencode
 
 from shopdemo.shop.cache_health import guarded
-
-# Re-exported ("as"): callers have known these names from this module.
-from shopdemo.shop.generations import GENERATION_TTL as GENERATION_TTL
-from shopdemo.shop.generations import bump_generations as bump_generations
-from shopdemo.shop.generations import cache_alias as cache_alias
-from shopdemo.shop.generations import generation_key as generation_key
-from shopdemo.shop.generations import is_dummy, new_token, page_cache, read_generations
+from shopdemo.shop.generations import (
+    bump_generations,
+    is_dummy,
+    new_token,
+    page_cache,
+    read_generations,
+)
 
 CATALOG = "catalog"
 PRODUCTS = "products"

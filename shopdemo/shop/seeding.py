@@ -1,7 +1,8 @@
-"""Deterministic generation of shop data, inserted in bulk.
+"""Deterministic generation of shop data, inserted in bulk, and its removal.
 
-Same seed, same rows: every random choice comes from one ``random.Random(seed)`` and every
-timestamp from a fixed epoch, so the same seed gives the same JSON from every endpoint.
+Same seed, same rows: every random choice comes from one ``random.Random(seed)``, drawn in a
+fixed order, and every timestamp from a fixed epoch, so on a fresh database (the ids come from
+its sequences) the same seed gives the same JSON from every endpoint.
 """
 
 from __future__ import annotations
@@ -19,99 +20,20 @@ from django.db import transaction
 
 from shopdemo.shop.invalidation import bulk_write
 from shopdemo.shop.models import Category, Customer, Order, OrderItem, Product, Review, Tag
+from shopdemo.shop.seed_vocabulary import (
+    ADJECTIVES,
+    CATEGORIES,
+    CITIES,
+    FIRST_NAMES,
+    LAST_NAMES,
+    MATERIALS,
+    NOUNS,
+    TAGS,
+)
 
 EPOCH = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
 DEMO_PASSWORD = "shopdemo"
 BATCH = 2000
-
-CATEGORIES = [
-    "Audio",
-    "Books",
-    "Cameras",
-    "Furniture",
-    "Garden",
-    "Kitchen",
-    "Lighting",
-    "Outdoor",
-    "Office",
-    "Sports",
-    "Toys",
-    "Travel",
-]
-TAGS = [
-    "bestseller",
-    "bundle",
-    "clearance",
-    "eco",
-    "exclusive",
-    "fragile",
-    "gift",
-    "handmade",
-    "imported",
-    "limited",
-    "new",
-    "oversized",
-    "premium",
-    "refurbished",
-    "sale",
-    "seasonal",
-    "smart",
-    "vintage",
-    "waterproof",
-    "wireless",
-]
-ADJECTIVES = [
-    "Compact",
-    "Deluxe",
-    "Ergonomic",
-    "Foldable",
-    "Heavy-Duty",
-    "Lightweight",
-    "Modular",
-    "Portable",
-    "Rustic",
-    "Sleek",
-    "Solid",
-    "Vintage",
-    "Wireless",
-    "Classic",
-    "Smart",
-]
-MATERIALS = ["Oak", "Steel", "Bamboo", "Leather", "Cotton", "Glass", "Aluminium", "Ceramic", "Wool"]
-NOUNS = [
-    "Chair",
-    "Lamp",
-    "Speaker",
-    "Backpack",
-    "Kettle",
-    "Desk",
-    "Tent",
-    "Camera",
-    "Notebook",
-    "Headphones",
-    "Planter",
-    "Bottle",
-    "Blanket",
-    "Clock",
-    "Bicycle",
-    "Mug",
-    "Shelf",
-    "Drone",
-]
-FIRST_NAMES = [
-    "Ada",
-    "Björn",
-    "Chloé",
-    "Dmitri",
-    "Emeka",
-    "Fatima",
-    "Grace",
-    "Hiro",
-    "Inès",
-    "Jonas",
-]
-LAST_NAMES = ["Adeyemi", "Berg", "Costa", "Dubois", "Eriksen", "Fischer", "García", "Hansen", "Ito"]
-CITIES = ["Amsterdam", "Berlin", "Lisbon", "Lyon", "Oslo", "Porto", "Utrecht", "Vienna"]
 STATUSES = [s for s, _ in Order.Status.choices]
 STATUS_WEIGHTS = [10, 25, 25, 32, 8]
 RATING_WEIGHTS = [6, 8, 18, 34, 34]
@@ -153,7 +75,7 @@ def shop_models() -> list[type[Any]]:
 
 
 def attributes_for(rng: random.Random, name: str) -> dict[str, Any]:
-    """A large, realistic spec sheet (a few kB): what list views must not load."""
+    """A large, realistic spec sheet (about 2.5 kB of JSON): what list views must not load."""
     return {
         "sku": f"SKU-{rng.randrange(10**8):08d}",
         "dimensions_cm": {axis: rng.randrange(5, 200) for axis in ("width", "height", "depth")},
@@ -168,6 +90,91 @@ def attributes_for(rng: random.Random, name: str) -> dict[str, Any]:
     }
 
 
+def new_products(rng: random.Random, count: int, categories: Sequence[Category]) -> list[Product]:
+    rows = []
+    for n in range(1, count + 1):
+        name = f"{rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)} {rng.choice(NOUNS)} {n}"
+        rows.append(
+            Product(
+                name=name,
+                category=rng.choice(categories),
+                price=Decimal(rng.randrange(199, 49999)) / 100,
+                created_at=EPOCH - dt.timedelta(minutes=rng.randrange(365 * 24 * 60)),
+                is_active=rng.random() < 0.95,
+                description=f"The {name.lower()} is " + ", ".join(rng.sample(TAGS, 4)) + ".",
+                attributes=attributes_for(rng, name),
+            )
+        )
+    return rows
+
+
+def new_reviews(
+    rng: random.Random, products: Sequence[Product], customers: Sequence[Customer]
+) -> list[Review]:
+    if not customers:
+        return []
+    rows = []
+    for product in products:
+        # Pareto-skewed: most products have a few reviews, a few have very many.
+        for _ in range(min(int(rng.paretovariate(1.2)) - 1, 200)):
+            rows.append(
+                Review(
+                    product=product,
+                    author=rng.choice(customers),
+                    rating=rng.choices(range(1, 6), RATING_WEIGHTS)[0],
+                    title=rng.choice(["Great", "Okay", "Disappointing", "Love it", "Solid"]),
+                    body=" ".join(rng.choices(ADJECTIVES + NOUNS, k=20)).lower(),
+                    created_at=EPOCH + dt.timedelta(minutes=rng.randrange(180 * 24 * 60)),
+                )
+            )
+    return rows
+
+
+def new_orders(rng: random.Random, count: int, customers: Sequence[Customer]) -> list[Order]:
+    if not customers:
+        return []
+    rows: list[Order] = []
+    last_at: dict[int, dt.datetime] = {}
+    weights = [1 / (n + 1) for n in range(len(customers))]
+    for _ in range(count):
+        customer = rng.choices(customers, weights)[0]
+        # One order in five shares its customer's previous timestamp exactly: ties are what
+        # keyset pagination gets wrong.
+        if customer.pk in last_at and rng.random() < 0.2:
+            created_at = last_at[customer.pk]
+        else:
+            created_at = EPOCH + dt.timedelta(seconds=rng.randrange(180 * 24 * 3600))
+        last_at[customer.pk] = created_at
+        rows.append(
+            Order(
+                customer=customer,
+                status=rng.choices(STATUSES, STATUS_WEIGHTS)[0],
+                created_at=created_at,
+            )
+        )
+    return rows
+
+
+def new_items(
+    rng: random.Random, orders: Sequence[Order], products: Sequence[Product]
+) -> list[OrderItem]:
+    """One to five lines per order, skewed towards the first active products, at their price."""
+    active = [p for p in products if p.is_active] or list(products)
+    if not active:
+        return []
+    popularity = [1 / (n + 1) ** 0.8 for n in range(len(active))]
+    return [
+        OrderItem(
+            order=order,
+            product=product,
+            quantity=rng.choice([1, 1, 1, 2, 2, 3]),
+            unit_price=product.price,
+        )
+        for order in orders
+        for product in rng.choices(active, popularity, k=rng.choice([1, 1, 2, 3, 3, 4, 5]))
+    ]
+
+
 def seed_shop(
     *,
     products: int,
@@ -176,7 +183,8 @@ def seed_shop(
     seed: int,
     progress: Progress = lambda label, n: None,
 ) -> SeedCounts:
-    """Create categories, tags, products, customers (and a ``staff`` user), reviews and orders.
+    """Create categories, tags, products, customers (and a ``staff`` user), reviews, orders
+    and their lines.
 
     Runs in one transaction. Usernames are ``staff`` and ``customer-1`` ... ``customer-C``,
     all with the password ``shopdemo``.
@@ -190,22 +198,7 @@ def seed_shop(
             Category, [Category(name=n, slug=n.lower()) for n in CATEGORIES], progress
         )
         tags = insert(Tag, [Tag(name=n) for n in TAGS], progress)
-
-        product_rows = []
-        for n in range(1, products + 1):
-            name = f"{rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)} {rng.choice(NOUNS)} {n}"
-            product_rows.append(
-                Product(
-                    name=name,
-                    category=rng.choice(categories),
-                    price=Decimal(rng.randrange(199, 49999)) / 100,
-                    created_at=EPOCH - dt.timedelta(minutes=rng.randrange(365 * 24 * 60)),
-                    is_active=rng.random() < 0.95,
-                    description=f"The {name.lower()} is " + ", ".join(rng.sample(TAGS, 4)) + ".",
-                    attributes=attributes_for(rng, name),
-                )
-            )
-        product_objs = insert(Product, product_rows, progress)
+        product_objs = insert(Product, new_products(rng, products, categories), progress)
         through = Product.tags.through
         links = [
             through(product_id=p.pk, tag_id=t.pk)
@@ -228,72 +221,18 @@ def seed_shop(
         customer_objs = insert(
             Customer, [Customer(user=u, city=rng.choice(CITIES)) for u in user_objs[1:]], progress
         )
-
-        review_rows = []
-        if customer_objs:
-            for product in product_objs:
-                # Pareto-skewed: most products have a few reviews, a few have very many.
-                for _ in range(min(int(rng.paretovariate(1.2)) - 1, 200)):
-                    review_rows.append(
-                        Review(
-                            product=product,
-                            author=rng.choice(customer_objs),
-                            rating=rng.choices(range(1, 6), RATING_WEIGHTS)[0],
-                            title=rng.choice(
-                                ["Great", "Okay", "Disappointing", "Love it", "Solid"]
-                            ),
-                            body=" ".join(rng.choices(ADJECTIVES + NOUNS, k=20)).lower(),
-                            created_at=EPOCH + dt.timedelta(minutes=rng.randrange(180 * 24 * 60)),
-                        )
-                    )
-        insert(Review, review_rows, progress)
-
-        order_rows: list[Order] = []
-        last_at: dict[int, dt.datetime] = {}
-        if customer_objs:
-            weights = [1 / (n + 1) for n in range(len(customer_objs))]
-            for _ in range(orders):
-                customer = rng.choices(customer_objs, weights)[0]
-                # One order in five shares its customer's previous timestamp exactly: ties are
-                # what keyset pagination gets wrong.
-                if customer.pk in last_at and rng.random() < 0.2:
-                    created_at = last_at[customer.pk]
-                else:
-                    created_at = EPOCH + dt.timedelta(seconds=rng.randrange(180 * 24 * 3600))
-                last_at[customer.pk] = created_at
-                order_rows.append(
-                    Order(
-                        customer=customer,
-                        status=rng.choices(STATUSES, STATUS_WEIGHTS)[0],
-                        created_at=created_at,
-                    )
-                )
-        order_objs = insert(Order, order_rows, progress)
-
-        active = [p for p in product_objs if p.is_active] or product_objs
-        popularity = [1 / (n + 1) ** 0.8 for n in range(len(active))]
-        item_rows = []
-        if active:
-            for order in order_objs:
-                for product in rng.choices(active, popularity, k=rng.choice([1, 1, 2, 3, 3, 4, 5])):
-                    item_rows.append(
-                        OrderItem(
-                            order=order,
-                            product=product,
-                            quantity=rng.choice([1, 1, 1, 2, 2, 3]),
-                            unit_price=product.price,
-                        )
-                    )
-        insert(OrderItem, item_rows, progress)
+        reviews = insert(Review, new_reviews(rng, product_objs, customer_objs), progress)
+        order_objs = insert(Order, new_orders(rng, orders, customer_objs), progress)
+        items = insert(OrderItem, new_items(rng, order_objs, product_objs), progress)
 
     return SeedCounts(
         categories=len(categories),
         tags=len(tags),
         products=len(product_objs),
         customers=len(customer_objs),
-        reviews=len(review_rows),
+        reviews=len(reviews),
         orders=len(order_objs),
-        items=len(item_rows),
+        items=len(items),
     )
 
 

@@ -2,7 +2,8 @@
 
 Each endpoint is split in two: a ``*_body`` function that builds the response body as bytes
 (the unit a cache can wrap) and a thin view that adds the access checks and the response.
-Queries are built in :mod:`shopdemo.shop.queries`, cursors in :mod:`shopdemo.shop.cursor`.
+Queries are built in the :mod:`shopdemo.shop.queries` package, cursors in
+:mod:`shopdemo.shop.cursor`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import partial
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from shopdemo.shop import cache, queries, serializers
+from shopdemo.shop import cache, serializers
 from shopdemo.shop.cursor import Cursor, CursorError, decode_cursor, encode_cursor
 from shopdemo.shop.http import (
     PAGE_SIZE,
@@ -27,6 +28,10 @@ from shopdemo.shop.http import (
     staff_required,
 )
 from shopdemo.shop.models import Order
+from shopdemo.shop.queries.dashboard import fetch_dashboard
+from shopdemo.shop.queries.orders import OrderRow, fetch_order, fetch_order_page
+from shopdemo.shop.queries.pagination import PageNotFound
+from shopdemo.shop.queries.products import fetch_product_detail, fetch_product_page
 
 
 def body_response(body: bytes) -> HttpResponse:
@@ -60,10 +65,8 @@ def cursor_url(request: HttpRequest, order: Order, *, is_backward: bool) -> str:
 def product_list_body(request: HttpRequest) -> bytes:
     number, q, category_id = parse_page(request), parse_search(request), parse_category(request)
     try:
-        page = queries.fetch_product_page(
-            search=q, category_id=category_id, number=number, size=PAGE_SIZE
-        )
-    except queries.PageNotFound:
+        page = fetch_product_page(search=q, category_id=category_id, number=number, size=PAGE_SIZE)
+    except PageNotFound:
         raise NotFound(f"Page {number} does not exist.") from None
     results = [
         serializers.product_summary(
@@ -82,7 +85,7 @@ def product_list_body(request: HttpRequest) -> bytes:
 
 
 def product_detail_body(pk: int) -> bytes:
-    detail = queries.fetch_product_detail(pk)
+    detail = fetch_product_detail(pk)
     if detail is None:
         raise NotFound(f"Product {pk} does not exist.")
     row = detail.row
@@ -97,7 +100,7 @@ def product_detail_body(pk: int) -> bytes:
     )
 
 
-def order_json(row: queries.OrderRow) -> serializers.JSON:
+def order_json(row: OrderRow) -> serializers.JSON:
     return serializers.order(row.order, lines=row.lines, item_count=row.item_count, total=row.total)
 
 
@@ -105,10 +108,8 @@ def order_list_body(request: HttpRequest) -> bytes:
     cursor = parse_cursor(request)
     number = 1 if cursor is not None else parse_page(request)
     try:
-        page = queries.fetch_order_page(
-            user_id(request), cursor=cursor, number=number, size=PAGE_SIZE
-        )
-    except queries.PageNotFound:
+        page = fetch_order_page(user_id(request), cursor=cursor, number=number, size=PAGE_SIZE)
+    except PageNotFound:
         raise NotFound(f"Page {number} does not exist.") from None
     # Links are cursors in both directions, also from a ?page=N request: clients follow them
     # as opaque URLs, and they stay correct when orders are added between requests.
@@ -125,7 +126,7 @@ def order_list_body(request: HttpRequest) -> bytes:
 
 
 def order_detail_body(request: HttpRequest, pk: int) -> bytes:
-    row = queries.fetch_order(user_id(request), pk)
+    row = fetch_order(user_id(request), pk)
     if row is None:
         # Another customer's order is indistinguishable from a missing one.
         raise NotFound(f"Order {pk} does not exist.")
@@ -133,7 +134,7 @@ def order_detail_body(request: HttpRequest, pk: int) -> bytes:
 
 
 def dashboard_body() -> bytes:
-    data = queries.fetch_dashboard()
+    data = fetch_dashboard()
     return serializers.render(
         serializers.dashboard(
             totals=data.totals,

@@ -15,13 +15,8 @@ from django.core.cache import cache as default_cache
 from django.db import connection, connections, transaction
 
 from shopdemo.shop import cache, views
-from shopdemo.shop.cache import (
-    GenerationBump,
-    bump_generations,
-    generation_key,
-    pending_bumps,
-    product_namespace,
-)
+from shopdemo.shop.cache import GenerationBump, pending_bumps, product_namespace
+from shopdemo.shop.generations import bump_generations, generation_key
 from shopdemo.shop.models import Order, OrderItem, Product
 from shopdemo.shop.seeding import seed_shop
 from tests.services import require_postgres

@@ -11,7 +11,8 @@ import logging
 import pytest
 import redis
 
-from shopdemo.shop import cache, cache_health
+from shopdemo.shop import cache_health
+from shopdemo.shop.generations import GENERATION_TTL, bump_generations
 from shopdemo.shop.models import Product
 from tests.shopdemo import cache_support
 from tests.shopdemo.cache_support import Scene, assert_current, view_sql
@@ -110,7 +111,7 @@ def test_every_entry_has_a_ttl(scene, settings, client_as, redis_server) -> None
     generations = {key: ttl for key, ttl in ttls.items() if ":shop:gen:" in key}
     assert len(pages) == len(scene.pages) and generations
     assert all(0 < ttl <= 300 for ttl in pages.values()), pages
-    assert all(0 < ttl <= cache.GENERATION_TTL for ttl in generations.values()), generations
+    assert all(0 < ttl <= GENERATION_TTL for ttl in generations.values()), generations
     assert set(ttls) == set(pages) | set(generations)
 
 
@@ -118,11 +119,11 @@ def test_a_write_during_the_back_off_does_not_extend_it(settings, redis_server) 
     """A process writing more often than RETRY_AFTER used to stay in the back-off for good."""
     use_redis(settings, redis_server.url)
     redis_server.stop()
-    assert cache.bump_generations({"catalog"}) is False  # tried, failed: the back-off starts
+    assert bump_generations({"catalog"}) is False  # tried, failed: the back-off starts
     state = cache_health.health("default")
     down_until = state.down_until
     assert cache_health.is_backing_off("default")
-    assert cache.bump_generations({"dashboard"}) is False  # owed, not tried
+    assert bump_generations({"dashboard"}) is False  # owed, not tried
     assert state.down_until == down_until
     assert state.pending.keys() == {"catalog", "dashboard"}
 
@@ -134,9 +135,9 @@ def test_the_next_write_pays_what_earlier_writes_owed(  # type: ignore[no-untype
     monkeypatch.setattr(cache_health, "RETRY_AFTER", 0.0)
     use_redis(settings, redis_server.url)
     redis_server.stop()
-    assert cache.bump_generations({"catalog", "product:1"}) is False
+    assert bump_generations({"catalog", "product:1"}) is False
     redis_server.start()  # empty
-    assert cache.bump_generations({"dashboard"}) is True
+    assert bump_generations({"dashboard"}) is True
     assert cache_health.health("default").pending == {}
     server = redis.Redis(port=redis_server.port)
     written = {key.decode().rsplit(":gen:", 1)[1] for key in server.keys("*shop:gen:*")}

@@ -43,6 +43,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from shopdemo.shop import cache, cache_health
+from shopdemo.shop.generations import generation_key
 from shopdemo.shop.models import Category, Product
 from shopdemo.shop.seeding import seed_shop
 from tests.shopdemo import cache_support
@@ -185,7 +186,7 @@ def observer(tally: Tally, pages: list[Page]) -> Callable[[], None]:
 
 def read_as_another_process(page: Page) -> bytes | None:
     other = caches["observer"]  # the same Redis and key prefix, none of this process's state
-    keys = [cache.generation_key(ns) for ns in page.namespaces]
+    keys = [generation_key(ns) for ns in page.namespaces]
     tokens = other.get_many(keys)
     if len(tokens) != len(keys):
         return None
