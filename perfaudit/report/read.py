@@ -16,9 +16,8 @@ from perfaudit.errors import ConfigError
 from perfaudit.json_fields import JsonObject, invalid_report
 from perfaudit.json_input import read_json
 from perfaudit.records import CallSite, Finding, SkippedRoute, Timing
-
-SCAN_SCHEMA = "perfaudit/scan-v1"
-BENCH_SCHEMA = "perfaudit/bench-v1"
+from perfaudit.schemas import BENCH_SCHEMA
+from perfaudit.schemas import SCAN_SCHEMA as SCAN_SCHEMA  # perfaudit.cli imports it from here
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from perfaudit.errors import ConfigError
 from perfaudit.json_fields import JsonObject
 from perfaudit.records import Finding
 from perfaudit.report.read import Environment, parse_finding
-from perfaudit.report.suite import SUITE_SCHEMA, group_findings
+from perfaudit.report.suite import group_findings
+from perfaudit.schemas import SUITE_SCHEMA
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,8 @@ from perfaudit.config.scan import FINDING_KINDS
 from perfaudit.records import CallSite, CapturedQuery, Finding, RequestAudit
 from perfaudit.report.redact import redact_literals
 from perfaudit.scan import ScanResult
+from perfaudit.schemas import SCAN_SCHEMA
 from perfaudit.suppress.rules import SuppressedFinding
-
-SCAN_SCHEMA = "perfaudit/scan-v1"
 
 
 def scan_report(result: ScanResult) -> dict[str, Any]:

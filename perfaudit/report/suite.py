@@ -18,10 +18,10 @@ from typing import Any
 
 from perfaudit import __version__
 from perfaudit.config.scan import FINDING_KINDS
+from perfaudit.schemas import SUITE_SCHEMA as SUITE_SCHEMA  # perfaudit.cli imports it from here
 from perfaudit.suite.audit import TestAudit
 from perfaudit.suppress.suite import baseline_key
 
-SUITE_SCHEMA = "perfaudit/pytest-v1"
 CRASH_PHASE = "???"  # pytest-xdist's report for the test a crashed worker was running
 
 

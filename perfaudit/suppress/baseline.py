@@ -19,8 +19,7 @@ from typing import Any
 from perfaudit.errors import ConfigError
 from perfaudit.json_input import read_json
 from perfaudit.records import Finding
-
-BASELINE_SCHEMA = "perfaudit/baseline-v1"
+from perfaudit.schemas import BENCH_BASELINE_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -105,10 +104,10 @@ def parse_baseline(data: Any, source: str) -> Baseline:
             "version control or regenerate it with --update-baseline."
         )
 
-    if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") != BENCH_BASELINE_SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ConfigError(
-            f"Baseline {source!r} has schema {found!r}, expected {BASELINE_SCHEMA!r}; "
+            f"Baseline {source!r} has schema {found!r}, expected {BENCH_BASELINE_SCHEMA!r}; "
             "regenerate it with --update-baseline."
         )
     raw_scenarios = data.get("scenarios")
@@ -162,7 +161,7 @@ def check_coverage(
 def baseline_dict(baseline: Baseline) -> dict[str, Any]:
     """The baseline-v1 document."""
     return {
-        "schema": BASELINE_SCHEMA,
+        "schema": BENCH_BASELINE_SCHEMA,
         "scenarios": {
             name: {
                 "responses_equal": scenario.responses_equal,

@@ -20,6 +20,7 @@ from typing import Any
 from perfaudit.config.ignore import IgnoreRule
 from perfaudit.errors import ConfigError
 from perfaudit.records import Finding, RequestAudit
+from perfaudit.schemas import SCAN_BASELINE_SCHEMA
 from perfaudit.suppress.baseline import (
     kind_and_relation,
     new_and_gone,
@@ -33,8 +34,6 @@ from perfaudit.suppress.rules import (
     Suppression,
     apply_suppressions,
 )
-
-SCAN_BASELINE_SCHEMA = "perfaudit/scan-baseline-v1"
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from pathlib import Path, PurePosixPath
 from perfaudit.errors import ConfigError
 from perfaudit.json_input import read_json
 from perfaudit.records import Finding
+from perfaudit.schemas import SUITE_BASELINE_SCHEMA
 from perfaudit.wording import relation_text
 
-BASELINE_SCHEMA = "perfaudit/pytest-baseline-v1"
 SEPARATOR = " | "
 
 
@@ -62,10 +62,10 @@ def load_baseline_keys(path: Path, *, may_be_missing: bool) -> frozenset[str] | 
         f"Baseline {str(path)!r}",
         "restore it from version control or regenerate it with --perfaudit-update-baseline",
     )
-    if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") != SUITE_BASELINE_SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise ConfigError(
-            f"Baseline {str(path)!r} has schema {found!r}, expected {BASELINE_SCHEMA!r}; "
+            f"Baseline {str(path)!r} has schema {found!r}, expected {SUITE_BASELINE_SCHEMA!r}; "
             "regenerate it with --perfaudit-update-baseline."
         )
     keys = data.get("findings")
@@ -85,7 +85,7 @@ def ratchet(old: frozenset[str] | None, current: Iterable[str]) -> list[str]:
 
 def write_baseline_keys(keys: Iterable[str], path: Path) -> None:
     """Write the baseline, one sorted key a line, through a temporary file (never half-written)."""
-    document = {"schema": BASELINE_SCHEMA, "findings": sorted(keys)}
+    document = {"schema": SUITE_BASELINE_SCHEMA, "findings": sorted(keys)}
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     partial.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
