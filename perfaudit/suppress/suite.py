@@ -19,12 +19,12 @@ import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from perfaudit.errors import ConfigError
-from perfaudit.json_input import read_json
 from perfaudit.records import Finding
 from perfaudit.schemas import SUITE_BASELINE_SCHEMA
+from perfaudit.suppress.baseline_file import baseline_document, corrupt_baseline, read_baseline_json
 from perfaudit.wording import relation_text
 
+UPDATE_FLAG = "--perfaudit-update-baseline"
 SEPARATOR = " | "
 
 
@@ -49,31 +49,14 @@ def portable_file(file: str) -> str:
 
 def load_baseline_keys(path: Path, *, may_be_missing: bool) -> frozenset[str] | None:
     """The keys held by the baseline at ``path``; None when it is missing and may be."""
-    if not path.exists():
-        if may_be_missing:
-            return None
-        raise ConfigError(
-            f"Baseline {str(path)!r} does not exist; create it with --perfaudit-update-baseline."
-        )
-    # The reader scan and bench use: not UTF-8, too deep or non-finite is one line too.
-    data = read_json(
-        path,
-        "the baseline",
-        f"Baseline {str(path)!r}",
-        "restore it from version control or regenerate it with --perfaudit-update-baseline",
-    )
-    if not isinstance(data, dict) or data.get("schema") != SUITE_BASELINE_SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise ConfigError(
-            f"Baseline {str(path)!r} has schema {found!r}, expected {SUITE_BASELINE_SCHEMA!r}; "
-            "regenerate it with --perfaudit-update-baseline."
-        )
-    keys = data.get("findings")
+    if may_be_missing and not path.exists():
+        return None
+    source = str(path)
+    data = read_baseline_json(path, update_flag=UPDATE_FLAG)
+    document = baseline_document(data, SUITE_BASELINE_SCHEMA, source, update_flag=UPDATE_FLAG)
+    keys = document.get("findings")
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise ConfigError(
-            f"Baseline {str(path)!r} is corrupt: findings should be a list of strings; restore "
-            "it from version control or regenerate it with --perfaudit-update-baseline."
-        )
+        raise corrupt_baseline(source, "findings", "a list of strings", update_flag=UPDATE_FLAG)
     return frozenset(keys)
 
 
