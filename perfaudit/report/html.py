@@ -9,7 +9,8 @@ from __future__ import annotations
 from html import escape
 
 from perfaudit.records import Finding
-from perfaudit.report.read import BenchReport, Report, ScanReport, ScenarioResult
+from perfaudit.report.read import Report, ScanReport
+from perfaudit.report.read_bench import BenchReport, ScenarioResult
 from perfaudit.report.svg import Bar, Series, bar_chart, line_chart
 from perfaudit.wording import (
     NO_VALUE,

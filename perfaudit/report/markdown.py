@@ -11,14 +11,9 @@ import html
 from collections.abc import Iterable
 
 from perfaudit.records import Finding
-from perfaudit.report.read import (
-    BenchReport,
-    Environment,
-    Report,
-    ScaleResult,
-    ScanReport,
-    ScenarioResult,
-)
+from perfaudit.report.read import Report, ScanReport
+from perfaudit.report.read_bench import BenchReport, ScaleResult, ScenarioResult
+from perfaudit.report.read_common import Environment
 from perfaudit.wording import (
     NO_VALUE,
     callsite_text,
