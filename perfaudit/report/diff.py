@@ -52,7 +52,7 @@ class Change:
 class ReportDiff:
     """Everything ``perfaudit diff`` reports; ``regressions`` decides the exit code."""
 
-    kind: str  # "scan" | "bench"
+    kind: str  # "scan" | "bench" | "pytest" (perfaudit.report.suite_diff)
     changes: tuple[Change, ...]
     added: tuple[str, ...]  # only in NEW
     removed: tuple[str, ...]  # only in OLD

@@ -3,8 +3,8 @@
 A legacy suite records the findings it has today; from then on only a finding the file does
 not hold fails a test. Each finding is keyed by what survives an unrelated edit and a move to
 another machine: the test's node id (relative to the rootdir), the kind, the relation
-(``app.Model.field``, else the table) and the call site's file and function, never its line
-number nor the SQL fingerprint (which differs between database backends)::
+(``app.Model.field``, else the model or the table) and the call site's file and function,
+never its line number nor the SQL fingerprint (which differs between database backends)::
 
     tests/test_shop.py::test_list | n_plus_one | shop.Product.category | shop/views.py:product_list
 
