@@ -33,15 +33,7 @@ def render_html(report: Report) -> str:
 
 
 def scan_body(report: ScanReport) -> str:
-    errors = sum(1 for r in report.requests if r.error)
-    verdict_class = "failed" if report.findings_count or errors else "ok"
-    verdict = (
-        f"{plural(report.findings_count, 'finding')} in {plural(len(report.requests), 'request')}"
-    )
-    if errors:
-        verdict += f", {plural(errors, 'error')}"
-    if report.suppressed_count:
-        verdict += f", {report.suppressed_count} suppressed"
+    has_failed = report.findings_count > 0 or any(r.error for r in report.requests)
     rows = [
         [
             str(i),
@@ -61,7 +53,7 @@ def scan_body(report: ScanReport) -> str:
     )
     chart = bar_chart("Queries per request", bars, y_title="queries")
     parts = [
-        f'<p class="verdict {verdict_class}">{verdict}</p>',
+        f'<p class="verdict {"failed" if has_failed else "ok"}">{report.headline}</p>',
         '<section id="summary"><h2>Requests</h2>',
         html_table(
             ["#", "Request", "Status", "Queries", "Time", "SQL time", "Findings"],
@@ -95,8 +87,7 @@ def bullet_list(items: tuple[str, ...], css_class: str = "") -> str:
 
 
 def bench_body(report: BenchReport) -> str:
-    failed = report.failed_count
-    verdict_class = "failed" if failed or report.gate_failures else "ok"
+    verdict_class = "failed" if report.failed_count or report.gate_failures else "ok"
     scales = ", ".join(str(s) for s in report.scales)
     rows = []
     for s in report.scenarios:
@@ -114,8 +105,7 @@ def bench_body(report: BenchReport) -> str:
         )
     header = ["Scenario", "Queries naive → optimized (largest scale)", "Time ratio", "Verdict"]
     parts = [
-        f'<p class="verdict {verdict_class}">{plural(len(report.scenarios), "scenario")}, '
-        f"{failed} failed</p>",
+        f'<p class="verdict {verdict_class}">{report.headline}</p>',
         f'<p class="muted">Scales {escape(scales)} · {plural(report.rounds, "round")} each'
         f"{report.caches_note}</p>",
         '<section id="summary"><h2>Summary</h2>',

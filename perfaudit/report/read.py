@@ -21,6 +21,7 @@ from perfaudit.report.read_bench import BenchReport, parse_bench
 from perfaudit.report.read_common import Environment, parse_environment, parse_finding
 from perfaudit.schemas import BENCH_SCHEMA
 from perfaudit.schemas import SCAN_SCHEMA as SCAN_SCHEMA  # perfaudit.cli imports it from here
+from perfaudit.wording import plural
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,19 @@ class ScanReport:
     @property
     def findings_count(self) -> int:
         return sum(len(r.findings) for r in self.requests)
+
+    @property
+    def headline(self) -> str:
+        """The verdict every rendering leads with: ``3 findings in 10 requests, 1 error``."""
+        text = (
+            f"{plural(self.findings_count, 'finding')} in {plural(len(self.requests), 'request')}"
+        )
+        errors = sum(1 for r in self.requests if r.error)
+        if errors:
+            text += f", {plural(errors, 'error')}"
+        if self.suppressed_count:
+            text += f", {self.suppressed_count} suppressed"
+        return text
 
 
 Report = ScanReport | BenchReport

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from perfaudit.json_fields import JsonObject
 from perfaudit.records import Finding, Timing
 from perfaudit.report.read_common import Environment, parse_environment, parse_finding
+from perfaudit.wording import plural
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,11 @@ class BenchReport:
     @property
     def failed_count(self) -> int:
         return sum(1 for s in self.scenarios if s.verdict != "ok")
+
+    @property
+    def headline(self) -> str:
+        """The verdict every rendering leads with: ``5 scenarios, 1 failed``."""
+        return f"{plural(len(self.scenarios), 'scenario')}, {self.failed_count} failed"
 
     @property
     def unexplained_gate_failures(self) -> tuple[str, ...]:
