@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from perfaudit.records import CapturedQuery, Finding
     from perfaudit.suite.audit import SuiteSettings
 
-REPORT_SCHEMA = "perfaudit/pytest-v1"
 MARKER = "perfaudit"
 DEFAULT_THRESHOLD = 2
 _AUDIT = pytest.StashKey["QueryAudit"]()

@@ -9,7 +9,8 @@ from rich.console import Console
 from perfaudit.bench.gates import evaluate_gates
 from perfaudit.console.bench import render_bench
 from perfaudit.report.bench import bench_report
-from perfaudit.report.read import BenchReport, parse_report
+from perfaudit.report.read import parse_report
+from perfaudit.report.read_bench import BenchReport
 from tests.bench_helpers import bench_result, good_run, scenario_run, twin
 from tests.report_fixtures import assert_golden
 

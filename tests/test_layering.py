@@ -33,7 +33,13 @@ def module_name(path: Path) -> str:
 # stage and from earlier ones, never from a later one: the data flow has one direction. A
 # module's stage is the longest prefix of its name listed here.
 STAGES = (
-    ("perfaudit", "perfaudit.errors", "perfaudit.records", "perfaudit.json_input"),
+    (
+        "perfaudit",
+        "perfaudit.errors",
+        "perfaudit.records",
+        "perfaudit.json_input",
+        "perfaudit.schemas",
+    ),
     ("perfaudit.json_fields", "perfaudit.wording"),
     ("perfaudit.config",),
     ("perfaudit.boot",),

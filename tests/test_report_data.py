@@ -6,7 +6,10 @@ import pytest
 
 from perfaudit.errors import ConfigError
 from perfaudit.records import CallSite
-from perfaudit.report.read import BenchReport, ScanReport, load_report, parse_report
+from perfaudit.report.read import ScanReport, load_report, parse_report
+from perfaudit.report.read_bench import BenchReport
+from perfaudit.report.read_common import Environment
+from perfaudit.report.read_suite import parse_suite_report
 from tests.report_fixtures import fixture_document, fixture_path
 
 
@@ -69,3 +72,32 @@ def test_unreadable_and_non_json_files(tmp_path) -> None:
     broken.write_text("{", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"broken.json is not JSON \(Expecting"):
         load_report(broken)
+
+
+@pytest.mark.parametrize("kind", ["scan", "bench"])
+def test_scan_and_bench_reports_require_their_environment(kind: str) -> None:
+    document = fixture_document(kind)
+    del document["database"]
+    with pytest.raises(ConfigError, match=r"report\.database should be an object"):
+        parse_report(document)
+    del document["perfaudit_version"]  # the earlier key is the one named
+    with pytest.raises(ConfigError, match=r"report\.perfaudit_version should be present"):
+        parse_report(document)
+
+
+def test_a_pytest_report_reads_an_unknown_environment_as_a_question_mark() -> None:
+    # Written where Django was never configured: the environment is all nulls.
+    document = {
+        "schema": "perfaudit/pytest-v1",
+        "perfaudit_version": "0.1.0",
+        "django_version": None,
+        "database": {"vendor": None},
+        "settings": None,
+        "tests": [],
+    }
+    assert parse_suite_report(document).environment == Environment("0.1.0", "?", "?", "?")
+    del document["database"]
+    assert parse_suite_report(document).environment.vendor == "?"
+    document["database"] = "sqlite"
+    with pytest.raises(ConfigError, match=r"report\.database should be an object"):
+        parse_suite_report(document)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -225,3 +227,27 @@ def test_report_of_a_broken_pytest_document_is_one_line(tmp_path, change, messag
         f"perfaudit: error: {path} is not a valid perfaudit report: {message}; regenerate it "
         "with `perfaudit scan` or `perfaudit bench`.\n"
     )
+
+
+def test_a_test_without_findings_key_has_none(tmp_path) -> None:
+    # As in a scan report, a left-out list is empty (it was a KeyError traceback).
+    document = collected()
+    for test in document["tests"]:
+        del test["findings"]
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(document))
+    result = CliRunner().invoke(cli, ["report", str(path), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert "0 distinct problems (0 findings) in 5 audited tests" in result.output
+
+
+def test_the_report_modules_the_plugin_loads_never_import_django() -> None:
+    # Loading the plugin reaches report.suite, and through it report.scan's finding dicts:
+    # neither may import Django (nor perfaudit.scan, which boots projects).
+    code = (
+        "import sys, perfaudit.suite.hooks, perfaudit.report.suite, perfaudit.report.scan\n"
+        "print(sorted(m for m in ('django', 'perfaudit.scan') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -12,8 +12,8 @@ from perfaudit import __version__
 from perfaudit.bench.complexity import Growth
 from perfaudit.bench.gates import GateReport
 from perfaudit.bench.runner import BenchResult, ScaleRun, ScenarioRun, TwinRun
-from perfaudit.report.read import BENCH_SCHEMA
 from perfaudit.report.scan import finding_dict
+from perfaudit.schemas import BENCH_SCHEMA
 
 
 def bench_report(result: BenchResult, gates: GateReport) -> dict[str, Any]:

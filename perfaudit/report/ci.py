@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfaudit.records import Finding
-from perfaudit.report.read import BenchReport, Report, ScanReport
+from perfaudit.report.read import Report, ScanReport
+from perfaudit.report.read_bench import BenchReport
 from perfaudit.wording import callsite_text, finding_title, unique_findings
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from perfaudit.errors import ConfigError
 from perfaudit.records import Finding
-from perfaudit.report.read import BenchReport, Report, ScanReport
+from perfaudit.report.read import Report, ScanReport
+from perfaudit.report.read_bench import BenchReport
 from perfaudit.wording import callsite_text, finding_key, finding_title
 
 
@@ -51,7 +52,7 @@ class Change:
 class ReportDiff:
     """Everything ``perfaudit diff`` reports; ``regressions`` decides the exit code."""
 
-    kind: str  # "scan" | "bench"
+    kind: str  # "scan" | "bench" | "pytest" (perfaudit.report.suite_diff)
     changes: tuple[Change, ...]
     added: tuple[str, ...]  # only in NEW
     removed: tuple[str, ...]  # only in OLD

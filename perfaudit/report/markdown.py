@@ -11,14 +11,9 @@ import html
 from collections.abc import Iterable
 
 from perfaudit.records import Finding
-from perfaudit.report.read import (
-    BenchReport,
-    Environment,
-    Report,
-    ScaleResult,
-    ScanReport,
-    ScenarioResult,
-)
+from perfaudit.report.read import Report, ScanReport
+from perfaudit.report.read_bench import BenchReport, ScaleResult, ScenarioResult
+from perfaudit.report.read_common import Environment
 from perfaudit.wording import (
     NO_VALUE,
     callsite_text,
@@ -97,12 +92,6 @@ def finding_body(finding: Finding, where: str = "") -> list[str]:
 
 def render_scan(report: ScanReport) -> list[str]:
     errors = [r for r in report.requests if r.error]
-    title = f"### perfaudit scan: {plural(report.findings_count, 'finding')} in "
-    title += plural(len(report.requests), "request")
-    if errors:
-        title += f", {plural(len(errors), 'error')}"
-    if report.suppressed_count:
-        title += f", {report.suppressed_count} suppressed"
     rows = [
         [
             f"{code(r.name)}<br>{code(f'{r.method} {r.path}')}",
@@ -114,7 +103,7 @@ def render_scan(report: ScanReport) -> list[str]:
         for r in report.requests
     ]
     blocks = [
-        title,
+        f"### perfaudit scan: {report.headline}",
         environment_line(report.environment),
         table(["Request", "Status", "Queries", "Time", "Findings"], "lrrrl", rows),
     ]
@@ -181,10 +170,8 @@ def render_bench(report: BenchReport) -> list[str]:
         "Same JSON",
         "Verdict",
     ]
-    title = f"### perfaudit bench: {plural(len(report.scenarios), 'scenario')}, "
-    title += f"{report.failed_count} failed"
     blocks = [
-        title,
+        f"### perfaudit bench: {report.headline}",
         environment_line(
             report.environment,
             f"scales {scales}",

@@ -12,8 +12,9 @@ from typing import Any
 from perfaudit.errors import ConfigError
 from perfaudit.json_fields import JsonObject
 from perfaudit.records import Finding
-from perfaudit.report.read import Environment, parse_finding
-from perfaudit.report.suite import SUITE_SCHEMA, group_findings
+from perfaudit.report.read_common import Environment, parse_environment, parse_finding
+from perfaudit.report.suite import group_findings
+from perfaudit.schemas import SUITE_SCHEMA
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def parse_suite_report(data: dict[str, Any], source: str = "the report") -> Suit
                 baselined=tuple(bool(f.opt_bool("baselined")) for f in findings),
             )
         )
-        raw_tests.append(node.data)
+        # The findings as validated: a test that leaves the key out has none, as in a scan.
+        raw_tests.append({"nodeid": node.data["nodeid"], "findings": [f.data for f in findings]})
     groups = []
     for group in group_findings(raw_tests):
         shape = dict(group, count=group["max_count"])
@@ -93,15 +95,8 @@ def parse_suite_report(data: dict[str, Any], source: str = "the report") -> Suit
                 baselined=group["baselined"],
             )
         )
-    database = root.opt_child("database")
-    environment = Environment(
-        perfaudit_version=root.opt_text("perfaudit_version") or "?",
-        django_version=root.opt_text("django_version") or "?",
-        vendor=(database.opt_text("vendor") if database else None) or "?",
-        settings=root.opt_text("settings") or "?",
-    )
     return SuiteReport(
-        environment=environment,
+        environment=parse_environment(root, unknown="?"),
         tests=tuple(tests),
         groups=tuple(groups),
         lost=tuple((n.text("nodeid"), n.text("reason")) for n in root.children("lost")),

@@ -1,24 +1,28 @@
-"""The ``perfaudit/scan-v1`` JSON report: the only place where perfaudit's data become dicts.
+"""The ``perfaudit/scan-v1`` JSON report of a scan, and the finding and call-site dicts that the
+bench and pytest documents (:mod:`perfaudit.report.bench`, :mod:`perfaudit.report.suite`) reuse,
+so that a finding has one JSON shape in every report.
 
-Every renderer reads this document (see docs/report-schema.md). Keys are sorted when written,
-there are no timestamps, and query parameters, and the values written into SQL text, appear
-only when ``show_params`` is set.
+Every scan renderer reads this document (see docs/report-schema.md). Keys are sorted when
+written, there are no timestamps, and query parameters, and the values written into SQL text,
+appear only when ``show_params`` is set. No Django import: loading the pytest plugin reaches
+this module, and loading the plugin never imports Django.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from perfaudit import __version__
 from perfaudit.config.scan import FINDING_KINDS
 from perfaudit.records import CallSite, CapturedQuery, Finding, RequestAudit
 from perfaudit.report.redact import redact_literals
-from perfaudit.scan import ScanResult
+from perfaudit.schemas import SCAN_SCHEMA
 from perfaudit.suppress.rules import SuppressedFinding
 
-SCAN_SCHEMA = "perfaudit/scan-v1"
+if TYPE_CHECKING:  # perfaudit.scan boots projects and imports Django
+    from perfaudit.scan import ScanResult
 
 
 def scan_report(result: ScanResult) -> dict[str, Any]:

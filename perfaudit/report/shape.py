@@ -1,10 +1,10 @@
 """The keys the terminal tables read from a saved report, checked before `report` draws one.
 
 :mod:`perfaudit.report.read` validates what the Markdown, HTML and CI renderers read, and lets
-older reports leave optional keys out. The terminal tables (:mod:`perfaudit.console.scan`) index the
-document directly, as a live run wrote it: every key they read must be there (``null`` where
-the schema allows it), or a hand-edited file would end in a KeyError instead of one line
-naming the key. No Django import.
+older reports leave optional keys out. The terminal tables (:mod:`perfaudit.console.scan`,
+:mod:`perfaudit.console.bench`) index the document directly, as a live run wrote it: every key
+they read must be there (``null`` where the schema allows it), or a hand-edited file would end
+in a KeyError instead of one line naming the key. No Django import.
 """
 
 from __future__ import annotations

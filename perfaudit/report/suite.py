@@ -18,20 +18,16 @@ from typing import Any
 
 from perfaudit import __version__
 from perfaudit.config.scan import FINDING_KINDS
+from perfaudit.report.scan import finding_dict, suppressed_dict
+from perfaudit.schemas import SUITE_SCHEMA as SUITE_SCHEMA  # perfaudit.cli imports it from here
 from perfaudit.suite.audit import TestAudit
 from perfaudit.suppress.suite import baseline_key
 
-SUITE_SCHEMA = "perfaudit/pytest-v1"
 CRASH_PHASE = "???"  # pytest-xdist's report for the test a crashed worker was running
 
 
 def test_record(audit: TestAudit) -> dict[str, Any]:
     """One test's entry of the report (its ``outcome`` is added by the collector)."""
-    from perfaudit.report.scan import (  # imports Django: where tests ran
-        finding_dict,
-        suppressed_dict,
-    )
-
     findings = []
     for index, finding in enumerate(audit.findings):
         data = finding_dict(finding)
@@ -84,7 +80,8 @@ class SuiteCollector:
         return lost
 
     def document(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """The pytest-v1 document; ``settings`` holds threshold, fail_on, baseline, mode."""
+        """The pytest-v1 document; ``settings`` holds mode, threshold, fail_on, baseline and
+        the ignore rules' text."""
         tests = [self.records[n] for n in sorted(self.records)]
         lost = self.lost_tests()
         rules = settings.get("ignore") or []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from perfaudit.report.html import STYLE, finding_html, html_table
+from perfaudit.report.html_page import finding_html, html_page, html_table
 from perfaudit.report.markdown import cell, code, details, environment_line, finding_body, table
 from perfaudit.report.read_suite import SuiteGroup, SuiteReport
 from perfaudit.wording import callsite_text, count_by_kind, finding_title, plural, relation_text
@@ -65,11 +65,6 @@ def render_suite_markdown(report: SuiteReport) -> str:
 
 def render_suite_html(report: SuiteReport) -> str:
     """The whole HTML page."""
-    env = report.environment
-    environment = (
-        f"<code>{escape(env.settings)}</code> on {escape(env.vendor)} · "
-        f"Django {escape(env.django_version)} · perfaudit {escape(env.perfaudit_version)}"
-    )
     verdict_class = "failed" if report.groups or report.lost else "ok"
     rows = [
         [
@@ -110,11 +105,4 @@ def render_suite_html(report: SuiteReport) -> str:
     parts.append('<section id="tests"><h2>Audited tests</h2>')
     parts.append(html_table(["Test", "Outcome", "Queries", "Findings"], test_rows, {2}))
     parts.append("</section>")
-    body = "\n".join(parts)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>perfaudit pytest report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-        f'<main>\n<h1>perfaudit pytest report</h1>\n<p class="env">{environment}</p>\n'
-        f"{body}\n</main>\n</body>\n</html>\n"
-    )
+    return html_page("pytest", report.environment, "\n".join(parts))

@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from perfaudit.errors import ConfigError
-from perfaudit.json_input import read_json
 from perfaudit.records import Finding
-
-BASELINE_SCHEMA = "perfaudit/baseline-v1"
+from perfaudit.schemas import BENCH_BASELINE_SCHEMA
+from perfaudit.suppress.baseline_file import baseline_document, corrupt_baseline, read_baseline_json
 
 
 @dataclass(frozen=True)
@@ -64,22 +63,6 @@ def load_baseline(path: Path) -> Baseline:
     return parse_baseline(read_baseline_json(path), str(path))
 
 
-def read_baseline_json(path: Path) -> Any:
-    """The decoded JSON of a baseline file (bench's or scan's); ConfigError (exit 2) when the
-    file is missing, unreadable, not UTF-8 JSON or not shaped like any perfaudit file, with the
-    remedy in the message."""
-    if not path.exists():
-        raise ConfigError(
-            f"Baseline {str(path)!r} does not exist; create it with --update-baseline."
-        )
-    return read_json(
-        path,
-        "the baseline",
-        f"Baseline {str(path)!r}",
-        "restore it from version control or regenerate it with --update-baseline",
-    )
-
-
 def ratchet_keys(kept: Iterable[str], current: Iterable[str]) -> tuple[str, ...]:
     """The ratchet rule of every baseline: an entry's findings only go down.
 
@@ -96,22 +79,13 @@ def new_and_gone(kept: Iterable[str], current: Iterable[str]) -> tuple[list[str]
     return sorted(now - old), sorted(old - now)
 
 
-def parse_baseline(data: Any, source: str) -> Baseline:
+def parse_baseline(data: object, source: str) -> Baseline:
     """Validate a decoded baseline document."""
 
     def invalid(where: str, expected: str) -> ConfigError:
-        return ConfigError(
-            f"Baseline {source!r} is corrupt: {where} should be {expected}; restore it from "
-            "version control or regenerate it with --update-baseline."
-        )
+        return corrupt_baseline(source, where, expected)
 
-    if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise ConfigError(
-            f"Baseline {source!r} has schema {found!r}, expected {BASELINE_SCHEMA!r}; "
-            "regenerate it with --update-baseline."
-        )
-    raw_scenarios = data.get("scenarios")
+    raw_scenarios = baseline_document(data, BENCH_BASELINE_SCHEMA, source).get("scenarios")
     if not isinstance(raw_scenarios, dict):
         raise invalid("scenarios", "an object")
     scenarios: dict[str, BaselineScenario] = {}
@@ -162,7 +136,7 @@ def check_coverage(
 def baseline_dict(baseline: Baseline) -> dict[str, Any]:
     """The baseline-v1 document."""
     return {
-        "schema": BASELINE_SCHEMA,
+        "schema": BENCH_BASELINE_SCHEMA,
         "scenarios": {
             name: {
                 "responses_equal": scenario.responses_equal,

@@ -3,8 +3,7 @@ comments applied to a run's findings.
 
 Pure apart from reading the audited project's source files for inline comments (each file once,
 through :class:`InlineComments`). No Django, no click, no rich. A "request" is a plain string:
-``scan`` passes the request name, the pytest plugin may pass a test node id.
-
+``scan`` passes the request name, the pytest plugin a test node id.
 """
 
 from __future__ import annotations

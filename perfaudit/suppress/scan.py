@@ -18,14 +18,10 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from perfaudit.config.ignore import IgnoreRule
-from perfaudit.errors import ConfigError
 from perfaudit.records import Finding, RequestAudit
-from perfaudit.suppress.baseline import (
-    kind_and_relation,
-    new_and_gone,
-    ratchet_keys,
-    read_baseline_json,
-)
+from perfaudit.schemas import SCAN_BASELINE_SCHEMA
+from perfaudit.suppress.baseline import kind_and_relation, new_and_gone, ratchet_keys
+from perfaudit.suppress.baseline_file import baseline_document, corrupt_baseline, read_baseline_json
 from perfaudit.suppress.rules import (
     InlineComments,
     RequestFindings,
@@ -33,8 +29,6 @@ from perfaudit.suppress.rules import (
     Suppression,
     apply_suppressions,
 )
-
-SCAN_BASELINE_SCHEMA = "perfaudit/scan-baseline-v1"
 
 
 @dataclass(frozen=True)
@@ -72,30 +66,17 @@ def baseline_key(finding: Finding) -> str:
 
 def load_scan_baseline(path: Path) -> ScanBaseline:
     """Read and validate a scan baseline; ConfigError (exit 2) when it is unusable."""
-    data = read_baseline_json(path)
     source = str(path)
-    if not isinstance(data, dict) or data.get("schema") != SCAN_BASELINE_SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise ConfigError(
-            f"Baseline {source!r} has schema {found!r}, expected {SCAN_BASELINE_SCHEMA!r}; "
-            "regenerate it with --update-baseline."
-        )
-    raw = data.get("requests")
+    document = baseline_document(read_baseline_json(path), SCAN_BASELINE_SCHEMA, source)
+    raw = document.get("requests")
     if not isinstance(raw, dict):
-        raise _corrupt(source, "requests", "an object")
+        raise corrupt_baseline(source, "requests", "an object")
     requests: dict[str, tuple[str, ...]] = {}
     for name, keys in raw.items():
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-            raise _corrupt(source, f"requests.{name}", "a list of strings")
+            raise corrupt_baseline(source, f"requests.{name}", "a list of strings")
         requests[name] = tuple(sorted(set(keys)))
     return ScanBaseline(requests)
-
-
-def _corrupt(source: str, where: str, expected: str) -> ConfigError:
-    return ConfigError(
-        f"Baseline {source!r} is corrupt: {where} should be {expected}; restore it from "
-        "version control or regenerate it with --update-baseline."
-    )
 
 
 def read_scan_baseline(path: str | None, *, update: bool) -> ScanBaseline | None:

@@ -3,8 +3,8 @@
 A legacy suite records the findings it has today; from then on only a finding the file does
 not hold fails a test. Each finding is keyed by what survives an unrelated edit and a move to
 another machine: the test's node id (relative to the rootdir), the kind, the relation
-(``app.Model.field``, else the table) and the call site's file and function, never its line
-number nor the SQL fingerprint (which differs between database backends)::
+(``app.Model.field``, else the model or the table) and the call site's file and function,
+never its line number nor the SQL fingerprint (which differs between database backends)::
 
     tests/test_shop.py::test_list | n_plus_one | shop.Product.category | shop/views.py:product_list
 
@@ -19,12 +19,12 @@ import os
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from perfaudit.errors import ConfigError
-from perfaudit.json_input import read_json
 from perfaudit.records import Finding
+from perfaudit.schemas import SUITE_BASELINE_SCHEMA
+from perfaudit.suppress.baseline_file import baseline_document, corrupt_baseline, read_baseline_json
 from perfaudit.wording import relation_text
 
-BASELINE_SCHEMA = "perfaudit/pytest-baseline-v1"
+UPDATE_FLAG = "--perfaudit-update-baseline"
 SEPARATOR = " | "
 
 
@@ -49,31 +49,14 @@ def portable_file(file: str) -> str:
 
 def load_baseline_keys(path: Path, *, may_be_missing: bool) -> frozenset[str] | None:
     """The keys held by the baseline at ``path``; None when it is missing and may be."""
-    if not path.exists():
-        if may_be_missing:
-            return None
-        raise ConfigError(
-            f"Baseline {str(path)!r} does not exist; create it with --perfaudit-update-baseline."
-        )
-    # The reader scan and bench use: not UTF-8, too deep or non-finite is one line too.
-    data = read_json(
-        path,
-        "the baseline",
-        f"Baseline {str(path)!r}",
-        "restore it from version control or regenerate it with --perfaudit-update-baseline",
-    )
-    if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
-        raise ConfigError(
-            f"Baseline {str(path)!r} has schema {found!r}, expected {BASELINE_SCHEMA!r}; "
-            "regenerate it with --perfaudit-update-baseline."
-        )
-    keys = data.get("findings")
+    if may_be_missing and not path.exists():
+        return None
+    source = str(path)
+    data = read_baseline_json(path, update_flag=UPDATE_FLAG)
+    document = baseline_document(data, SUITE_BASELINE_SCHEMA, source, update_flag=UPDATE_FLAG)
+    keys = document.get("findings")
     if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-        raise ConfigError(
-            f"Baseline {str(path)!r} is corrupt: findings should be a list of strings; restore "
-            "it from version control or regenerate it with --perfaudit-update-baseline."
-        )
+        raise corrupt_baseline(source, "findings", "a list of strings", update_flag=UPDATE_FLAG)
     return frozenset(keys)
 
 
@@ -85,7 +68,7 @@ def ratchet(old: frozenset[str] | None, current: Iterable[str]) -> list[str]:
 
 def write_baseline_keys(keys: Iterable[str], path: Path) -> None:
     """Write the baseline, one sorted key a line, through a temporary file (never half-written)."""
-    document = {"schema": BASELINE_SCHEMA, "findings": sorted(keys)}
+    document = {"schema": SUITE_BASELINE_SCHEMA, "findings": sorted(keys)}
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     partial.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
