@@ -53,6 +53,7 @@ def discover(
     skipped: list[SkippedRoute] = []
     seen: set[str] = set()
     admin_skipped: list[str] = []
+    elsewhere: dict[str, object | None] = {}
     start = _Route("", "", (), {}, None, None, False)
     for item in _walk(get_resolver().url_patterns, start, include_admin):
         if isinstance(item, SkippedRoute):
@@ -64,7 +65,7 @@ def discover(
         if item.in_admin and not _is_replayed_admin_view(item):
             admin_skipped.append(item.display)
             continue
-        outcome = _plan(item, user=admin_user if item.in_admin else user)
+        outcome = _plan(item, user=admin_user if item.in_admin else user, elsewhere=elsewhere)
         if isinstance(outcome, SkippedRoute):
             skipped.append(outcome)
         elif outcome.path not in seen:
@@ -119,7 +120,9 @@ def _walk(
             )  # fmt: skip
 
 
-def _plan(route: _Route, *, user: str | None) -> RequestSpec | SkippedRoute:
+def _plan(
+    route: _Route, *, user: str | None, elsewhere: dict[str, object | None]
+) -> RequestSpec | SkippedRoute:
     methods = view_methods(route.view)
     if methods is not None and "GET" not in methods:
         return SkippedRoute(
@@ -131,7 +134,7 @@ def _plan(route: _Route, *, user: str | None) -> RequestSpec | SkippedRoute:
     unnamed = [p for p in route.params if p.startswith("_")]
     if unnamed:
         return SkippedRoute(route.display, "an unnamed regex group: no keyword to fill")
-    values = find_values(route.view, route.params)
+    values = find_values(route.view, route.params, elsewhere)
     if isinstance(values, str):
         return SkippedRoute(route.display, values)
     text = {}

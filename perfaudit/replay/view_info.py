@@ -97,8 +97,14 @@ def _field_name(model: Any, name: str) -> str | None:
     return None
 
 
-def find_values(view: Any, params: tuple[str, ...]) -> dict[str, object] | str:
-    """A value per route parameter from the test database, or why there is none."""
+def find_values(
+    view: Any, params: tuple[str, ...], elsewhere: dict[str, object | None] | None = None
+) -> dict[str, object] | str:
+    """A value per route parameter from the test database, or why there is none.
+
+    ``elsewhere`` keeps, for one discovery, the value found for a parameter no view model
+    names: thousands of routes share a handful of parameter names, and each search queries
+    every model that has such a field."""
     values: dict[str, object] = {}
     if not params:
         return values
@@ -116,7 +122,12 @@ def find_values(view: Any, params: tuple[str, ...]) -> dict[str, object] | str:
     for param in params:
         if param in values:
             continue
-        found = _value_elsewhere(param)
+        if elsewhere is None:
+            found = _value_elsewhere(param)
+        elif param in elsewhere:
+            found = elsewhere[param]
+        else:
+            found = elsewhere[param] = _value_elsewhere(param)
         if found is None:
             where = f" on {_label(queryset.model)}" if queryset is not None else ""
             return (

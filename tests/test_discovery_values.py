@@ -1,0 +1,54 @@
+"""Route parameters that no view model names are searched for once per discovery, not per route."""
+
+from __future__ import annotations
+
+import pytest
+
+from perfaudit.replay.view_info import find_values
+from shopdemo.shop.models import Category
+
+
+def plain_view(request, category_id):  # type: ignore[no-untyped-def]
+    raise AssertionError("discovery never calls the view")
+
+
+@pytest.mark.django_db
+def test_a_parameter_found_elsewhere_is_searched_once_per_discovery(
+    django_assert_num_queries,
+) -> None:  # type: ignore[no-untyped-def]
+    first = Category.objects.create(name="Books", slug="books")
+    Category.objects.create(name="Games", slug="games")
+    elsewhere: dict[str, object | None] = {}
+    with django_assert_num_queries(1):
+        values = [find_values(plain_view, ("category_id",), elsewhere) for _ in range(5)]
+    assert values == [{"category_id": first.pk}] * 5
+    assert elsewhere == {"category_id": first.pk}
+
+
+@pytest.mark.django_db
+def test_a_missing_parameter_is_remembered_as_missing(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    elsewhere: dict[str, object | None] = {}
+    with CaptureQueriesContext(connection) as first:  # Category.pk and Product.category_id
+        reasons = [find_values(plain_view, ("category_id",), elsewhere)]
+    assert len(first) == 2
+    with django_assert_num_queries(0):
+        reasons += [find_values(plain_view, ("category_id",), elsewhere) for _ in range(2)]
+    assert (
+        reasons
+        == [
+            "no value for <category_id>: no field or model of that name has a row in the test "
+            "database"
+        ]
+        * 3
+    )
+
+
+@pytest.mark.django_db
+def test_without_a_memo_each_call_searches_again(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    Category.objects.create(name="Books", slug="books")
+    with django_assert_num_queries(2):
+        find_values(plain_view, ("category_id",))
+        find_values(plain_view, ("category_id",))
