@@ -102,5 +102,5 @@ def invalid_report(source: str, where: str, expected: str) -> ConfigError:
     """The error for a report whose ``where`` is not ``expected`` (exit 2)."""
     return ConfigError(
         f"{source} is not a valid perfaudit report: {where} should be {expected}; "
-        "regenerate it with `perfaudit scan` or `perfaudit bench`."
+        "regenerate it with `perfaudit scan`, `perfaudit bench` or `pytest --perfaudit-report`."
     )

@@ -20,7 +20,9 @@ from perfaudit.cli import cli
 from tests.report_fixtures import fixture_document, fixture_path
 
 REMEDY = "pass a file written by `perfaudit scan --json` or `perfaudit bench --json`."
-REGENERATE = "regenerate it with `perfaudit scan` or `perfaudit bench`."
+REGENERATE = (
+    "regenerate it with `perfaudit scan`, `perfaudit bench` or `pytest --perfaudit-report`."
+)
 
 
 def invoke(*args: str):

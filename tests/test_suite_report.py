@@ -225,7 +225,7 @@ def test_report_of_a_broken_pytest_document_is_one_line(tmp_path, change, messag
     assert result.exit_code == 2
     assert result.output == (
         f"perfaudit: error: {path} is not a valid perfaudit report: {message}; regenerate it "
-        "with `perfaudit scan` or `perfaudit bench`.\n"
+        "with `perfaudit scan`, `perfaudit bench` or `pytest --perfaudit-report`.\n"
     )
 
 
@@ -239,6 +239,22 @@ def test_a_test_without_findings_key_has_none(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["report", str(path), "--format", "markdown"])
     assert result.exit_code == 0, result.output
     assert "0 distinct problems (0 findings) in 5 audited tests" in result.output
+
+
+def test_a_test_whose_body_ran_no_query_of_its_own_keeps_zero_view_queries(tmp_path) -> None:
+    # Its queries all came from the suite's own code (counted, never judged): the reader used
+    # to show the total as the view's, and `perfaudit diff` compared the wrong number.
+    from perfaudit.report.read_suite import parse_suite_report
+
+    document = collected()
+    test = document["tests"][0]
+    test["query_count"], test["view_query_count"] = 6, 0
+    older = collected()
+    del older["tests"][0]["view_query_count"]
+    tests = parse_suite_report(document, "r.json").tests
+    assert tests[0].view_query_count == 0
+    total = older["tests"][0]["query_count"]
+    assert parse_suite_report(older, "old.json").tests[0].view_query_count == total
 
 
 def test_the_report_modules_the_plugin_loads_never_import_django() -> None:
