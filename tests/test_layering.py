@@ -6,6 +6,7 @@ needs pytest; and the tool knows nothing of the demo shipped beside it."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,22 @@ def test_the_cli_side_imports_without_the_test_extras() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_readme_architecture_names_every_part_of_the_tree() -> None:
+    # The README's diagram is how a newcomer learns the layout: a new subpackage or top-level
+    # module must appear in it, and a name that no longer exists must leave it.
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How perfaudit is built", 1)[1].split("\n## ", 1)[0]
+    diagram = section.split("```", 2)[1]
+    parts = {p.name + "/" for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    parts |= {p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+    missing = sorted(p for p in parts if p not in diagram)
+    assert not missing, f"README's architecture diagram leaves out {missing}"
+    named = set(re.findall(r"^  ([a-z_]+/|[a-z_]+\.py)", diagram, re.M))
+    named |= set(re.findall(r"\b([a-z_]+\.py)\b", diagram))
+    gone = sorted(n for n in named if n not in parts)
+    assert not gone, f"README's architecture diagram names {gone}, which perfaudit no longer has"
+    stages = [s.rstrip("/") for s in re.findall(r"`([a-z_]+)`", section.split("```")[0])]
+    for name in ("config", "boot", "replay", "capture", "detect", "suppress", "report", "console"):
+        assert name in stages, f"README's architecture paragraph does not explain {name}"
