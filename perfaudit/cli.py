@@ -12,6 +12,7 @@ import click
 
 from perfaudit import __version__
 from perfaudit.errors import Interrupted, PerfAuditError
+from perfaudit.records import DEFAULT_THRESHOLD, MIN_THRESHOLD
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -81,7 +82,11 @@ def format_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--requests", metavar="FILE", help="Replay the requests of FILE (TOML or JSON).")
 @click.option("--user", metavar="USERNAME", help="Log the requests in as USERNAME.")
 @click.option("--login", metavar="MOD:FUNC", help="Log in by calling FUNC(client, user).")
-@click.option("--threshold", type=click.IntRange(min=2), help="Repeats that make an N+1 [2].")
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=MIN_THRESHOLD),
+    help=f"Repeats that make an N+1 [{DEFAULT_THRESHOLD}].",
+)
 @click.option("--scale", type=click.IntRange(min=1), help="Scale passed to the setup callable.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the scan-v1 JSON report.")
 @click.option("--show-params", is_flag=True, help="Write query parameters to the JSON report.")

@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 # (set show_full_result_count = False) is chosen by it.
 ADMIN_COUNT_DECLARATION = "change list count"
 
+# Finding.kind, in the order reports count them; --fail-on and `ignore` rules name these.
+FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")
+
+# The N+1 threshold: how many executions of one query shape at one call site make an N+1.
+# One query per row needs two rows to show, so 2 is both the least it may be and the default
+# (scan's --threshold and `threshold` key, the pytest plugin's, detect_findings' argument).
+MIN_THRESHOLD = 2
+DEFAULT_THRESHOLD = MIN_THRESHOLD
+
 
 @dataclass(frozen=True)
 class CallSite:
@@ -105,7 +114,7 @@ class EagerLoad:
 class Finding:
     """A problem found in one request's queries."""
 
-    kind: str  # "n_plus_one" | "duplicate" | "unused_eager_load"
+    kind: str  # one of FINDING_KINDS
     fingerprint: str
     count: int
     table: str | None

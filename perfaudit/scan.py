@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 
 from perfaudit.boot.caches import private_caches
 from perfaudit.boot.project import configure_django, test_databases
-from perfaudit.config.scan import FINDING_KINDS, ScanConfig
-from perfaudit.records import RequestAudit, RequestSpec, SkippedRoute
+from perfaudit.config.scan import ScanConfig
+from perfaudit.records import FINDING_KINDS, RequestAudit, RequestSpec, SkippedRoute
 from perfaudit.replay.audit import check_path, plan_with_skipped, replay
 from perfaudit.replay.requests_file import RequestTemplate, format_requests, load_requests_file
 from perfaudit.suppress.scan import ScanSuppression, read_scan_baseline, suppress_scan

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from perfaudit import __version__
-from perfaudit.config.scan import FINDING_KINDS
-from perfaudit.records import CallSite, CapturedQuery, Finding, RequestAudit
+from perfaudit.records import FINDING_KINDS, CallSite, CapturedQuery, Finding, RequestAudit
 from perfaudit.report.redact import redact_literals
 from perfaudit.scan import ScanResult
 from perfaudit.suppress.rules import SuppressedFinding

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from perfaudit import __version__
-from perfaudit.config.scan import FINDING_KINDS
+from perfaudit.records import FINDING_KINDS
 from perfaudit.suite.audit import TestAudit
 from perfaudit.suppress.suite import baseline_key
 
