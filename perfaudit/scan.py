@@ -25,7 +25,7 @@ class ScanResult:
     """What a scan found: one audit per replayed request, and what it ran against."""
 
     settings: str
-    vendor: str
+    vendor: str  # the default database's (``alias``): queries on every alias are audited
     alias: str
     django_version: str
     audits: tuple[RequestAudit, ...]  # findings: the ones left after suppression
@@ -61,6 +61,7 @@ def run_scan(
         templates = load_requests_file(config.root / config.requests, config.requests)
     configure_django(config.settings, config.pythonpath)
     import django
+    from django.db import DEFAULT_DB_ALIAS
 
     # Resolved once, here: fail fast on an unknown URL, before any database exists.
     urls = tuple(RequestSpec(u, "GET", u, config.user, view=check_path(u)) for u in config.urls)
@@ -103,7 +104,7 @@ def run_scan(
     return ScanResult(
         settings=config.settings,
         vendor=booted.vendor,
-        alias="default",
+        alias=DEFAULT_DB_ALIAS,
         django_version=django.get_version(),
         audits=audits,
         show_params=config.show_params,

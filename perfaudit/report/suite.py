@@ -113,9 +113,9 @@ def environment() -> dict[str, Any]:
         return {"django_version": None, "database": {"vendor": None}, "settings": None}
     import django
     from django.apps import apps
-    from django.db import connections
+    from django.db import DEFAULT_DB_ALIAS, connections
 
-    vendor = connections["default"].vendor if apps.ready else None
+    vendor = connections[DEFAULT_DB_ALIAS].vendor if apps.ready else None
     return {
         "django_version": django.get_version(),
         "database": {"vendor": vendor},
