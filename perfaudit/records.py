@@ -1,8 +1,10 @@
-"""The frozen dataclasses that carry data between perfaudit's layers.
+"""The frozen dataclasses that carry data between perfaudit's layers, and the vocabulary they
+share (the finding kinds, the N+1 threshold).
 
 capture produces :class:`CapturedQuery` (with its :class:`CallSite` and, when the ORM frame
 shows it, a :class:`Trigger`); detect turns a request's queries into :class:`Finding`; replay
-wraps one request into a :class:`RequestAudit`. Plain dicts exist only in ``report``.
+wraps one request into a :class:`RequestAudit`. Plain dicts exist only at the JSON boundary:
+the report documents and the baseline files.
 """
 
 from __future__ import annotations
