@@ -21,7 +21,8 @@ import pytest
 from django.db import connection
 
 from perfaudit.boot.project import load_callable
-from perfaudit.config.scan import ScanOptions, Scenario, load_scan_config
+from perfaudit.config.scan import ScanOptions, load_scan_config
+from perfaudit.config.scenarios import Scenario
 from perfaudit.replay.audit import RequestSpec, audit_request, client_for, plan_requests
 from shopdemo.shop.seeding import flush_shop
 

@@ -1,24 +1,21 @@
-"""The command line: a thin click edge over the library; Django is imported lazily."""
+"""The command line: click parses, one :mod:`perfaudit.commands` function runs the command,
+and :func:`exit_with` turns its result or its error into the documented exit code.
+
+Everything below click is imported inside the commands, so ``perfaudit --help`` needs neither
+Django nor a working project.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from perfaudit import __version__
 from perfaudit.errors import Interrupted, PerfAuditError
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from perfaudit.commands.report import Rendered
-    from perfaudit.config.bench import BenchConfig
-    from perfaudit.config.scan import ScanConfig
+from perfaudit.records import DEFAULT_THRESHOLD, MIN_THRESHOLD
 
 
 class OneLineErrors(click.Group):
@@ -81,7 +78,11 @@ def format_options(command: Callable[..., None]) -> Callable[..., None]:
 @click.option("--requests", metavar="FILE", help="Replay the requests of FILE (TOML or JSON).")
 @click.option("--user", metavar="USERNAME", help="Log the requests in as USERNAME.")
 @click.option("--login", metavar="MOD:FUNC", help="Log in by calling FUNC(client, user).")
-@click.option("--threshold", type=click.IntRange(min=2), help="Repeats that make an N+1 [2].")
+@click.option(
+    "--threshold",
+    type=click.IntRange(min=MIN_THRESHOLD),
+    help=f"Repeats that make an N+1 [{DEFAULT_THRESHOLD}].",
+)
 @click.option("--scale", type=click.IntRange(min=1), help="Scale passed to the setup callable.")
 @click.option("--json", "json_path", metavar="FILE", help="Write the scan-v1 JSON report.")
 @click.option("--show-params", is_flag=True, help="Write query parameters to the JSON report.")
@@ -119,67 +120,16 @@ def scan(
     2 bad usage, configuration or baseline, 3 the project failed (boot error, a view
     raised, a 5xx, a status other than the expected one, a login the view did not see).
     """
-    from rich.console import Console
 
-    from perfaudit.commands.report import choose_format, default_report_path
-    from perfaudit.config.scan import ScanOptions, load_scan_config
+    def run() -> int:  # imports inside: a Ctrl-C while Django loads is an interrupt too
+        from perfaudit.commands.outputs import OutputFlags
+        from perfaudit.commands.scan import scan_command
+        from perfaudit.config.scan import ScanOptions
 
-    def run() -> int:
-        config = load_scan_config(Path.cwd(), ScanOptions(**flags), os.environ)
-        fmt = choose_format(format_name, output)
-        json_path = config.json_path or default_report_path("scan", config.root)
-        baseline = config.baseline if config.update_baseline else None
-        check_outputs(
-            fmt, output, junit, str(json_path), [("--json", json_path), ("--baseline", baseline)]
-        )
-        # Markdown or HTML: the tables' place on stdout is the document's, the rest to stderr.
-        console = Console(highlight=False, stderr=fmt != "table")
-        return run_scan_command(
-            config, console, github=github, junit=junit, format_name=fmt, output=output
-        )
+        outputs = OutputFlags(format_name, output, github, junit)
+        return scan_command(ScanOptions(**flags), outputs, click.echo)
 
     exit_with(run)
-
-
-def run_scan_command(
-    config: ScanConfig,
-    console: Console,
-    *,
-    github: bool = False,
-    junit: str | None = None,
-    format_name: str = "table",
-    output: str | None = None,
-) -> int:
-    """Scan with a progress bar, write the JSON report, show the results as ``format_name``
-    (to ``output`` too, if given); return the exit code."""
-    from perfaudit.commands.report import default_report_path, display_path, render_document
-    from perfaudit.console.scan import render_scan, replay_progress
-    from perfaudit.report.scan import scan_report, write_json
-    from perfaudit.scan import gate_message, run_scan, scan_exit_code
-    from perfaudit.suppress.scan import save_updated_baseline
-
-    with replay_progress(console) as bar:
-        result = run_scan(config, on_plan=bar.plan, on_request=bar.request)
-    report = scan_report(result)
-    json_path = Path(config.json_path or default_report_path("scan", config.root))
-    on_stdout = False
-    if format_name == "table":
-        render_scan(report, console)
-    write_json(report, json_path)
-    console.print(f"JSON report written to {display_path(json_path, config.root)}")
-    written = save_updated_baseline(result.suppression)
-    if written is not None:
-        console.print(f"Baseline written to {written}")
-    if format_name == "table" and output not in (None, "-"):  # "-": the tables above
-        print_report_table(report, output)
-    elif format_name != "table":
-        rendered = render_document(report, format_name, str(json_path))
-        on_stdout = write_rendered(rendered, str(json_path), output, console)
-    emit_ci_outputs(report, github=github, junit=junit, err=on_stdout)
-    code = scan_exit_code(result, config.fail_on)
-    if code:
-        click.echo(f"perfaudit: {gate_message(result, config.fail_on)}", err=True)
-    return code
 
 
 @cli.command()
@@ -208,94 +158,16 @@ def bench(github: bool, junit: str | None, **flags: Any) -> None:
     Exit codes: 0 every gate passed, 1 a gate failed (budget, growth, equality,
     baseline), 2 bad usage, configuration or baseline, 3 the project failed.
     """
-    from rich.console import Console
-
-    from perfaudit.config.bench import BenchOptions, load_bench_config
-    from perfaudit.config.output_paths import check_writable
 
     def run() -> int:
-        from perfaudit.commands.report import default_report_path
+        from perfaudit.commands.bench import bench_command
+        from perfaudit.commands.outputs import OutputFlags
+        from perfaudit.config.bench import BenchOptions
 
-        flags["json_path"] = flags["json_path"] or str(default_report_path("bench"))
-        config = load_bench_config(Path.cwd(), BenchOptions(**flags), os.environ)
-        baseline = config.baseline if config.update_baseline else None
-        check_writable([("--json", config.json_path), ("--junit", junit), ("--baseline", baseline)])
-        return run_bench_cli(config, Console(highlight=False), github=github, junit=junit)
+        outputs = OutputFlags(github=github, junit=junit)
+        return bench_command(BenchOptions(**flags), outputs, click.echo)
 
     exit_with(run)
-
-
-def check_outputs(
-    fmt: str,
-    output: str | None,
-    junit: str | None,
-    source: str,
-    more: list[tuple[str, str | Path | None]] | None = None,
-) -> None:
-    """Fail now (exit 2) if a file the command will write at its end cannot be written."""
-    from perfaudit.commands.report import default_html_path
-    from perfaudit.config.output_paths import check_writable
-
-    if fmt == "html" and output is None:
-        output = str(default_html_path(source))
-    check_writable([*(more or []), ("-o", output), ("--junit", junit)])
-
-
-def exit_with(command: Callable[[], int]) -> NoReturn:
-    """Run ``command`` and exit with its code; a PerfAuditError becomes one line and its code."""
-    try:
-        code = command()
-    except Interrupted as exc:  # during a run: the message says what became of its databases
-        click.echo(f"perfaudit: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except PerfAuditError as exc:
-        click.echo(f"perfaudit: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:  # no test database existed, or they were destroyed already
-        click.echo("perfaudit: interrupted.", err=True)
-        sys.exit(130)
-    sys.exit(code)
-
-
-def run_bench_cli(
-    config: BenchConfig, console: Console, *, github: bool = False, junit: str | None = None
-) -> int:
-    """Bench with a progress bar, print the table and verdicts; return the exit code."""
-    from perfaudit.bench.runner import count_steps
-    from perfaudit.commands.bench import run_bench_command
-    from perfaudit.console.bench import bench_progress, render_bench
-
-    with bench_progress(console, count_steps(config)) as on_step:
-        outcome = run_bench_command(config, on_step=on_step)
-    render_bench(outcome.report, console)
-    if config.json_path:
-        from perfaudit.commands.report import display_path
-
-        console.print(f"JSON report written to {display_path(Path(config.json_path))}")
-    emit_ci_outputs(outcome.report, github=github, junit=junit)
-    if outcome.baseline_written:
-        console.print(f"Baseline written to {outcome.baseline_written}")
-    for line in outcome.gates.failure_lines:
-        click.echo(f"perfaudit: FAILED {line}", err=True)
-    return outcome.exit_code
-
-
-def emit_ci_outputs(
-    document: dict[str, Any], *, github: bool, junit: str | None, err: bool = False
-) -> None:
-    """Print GitHub annotations and write JUnit XML for a report, as the flags ask.
-
-    ``err`` sends both to stderr, for when stdout carries a document (the Actions runner reads
-    workflow commands from either stream).
-    """
-    from perfaudit.commands.report import ci_outputs, display_path, wants_github
-
-    annotations, written = ci_outputs(
-        document, github=wants_github(github, os.environ), junit=junit
-    )
-    click.echo(annotations, nl=False, err=err)
-    if written is not None:
-        click.echo(f"JUnit report written to {display_path(written)}", err=err)
 
 
 @cli.command("report")
@@ -309,66 +181,15 @@ def report_command(
 
     HTML is written to reports/NAME.html unless -o says otherwise; -o - prints it.
     """
-    exit_with(lambda: run_report_command(report_file, format_name, output, github, junit))
 
+    def run() -> int:
+        from perfaudit.commands.outputs import OutputFlags
+        from perfaudit.commands.report import report_command
 
-def run_report_command(
-    path: str, format_name: str | None, output: str | None, github: bool, junit: str | None
-) -> int:
-    from perfaudit.commands.report import choose_format, render_report_file
+        outputs = OutputFlags(format_name, output, github, junit)
+        return report_command(report_file, outputs, click.echo)
 
-    check_outputs(choose_format(format_name, output), output, junit, path)
-    rendered = render_report_file(path, choose_format(format_name, output))
-    on_stdout = False
-    if rendered.format == "table":
-        print_report_table(rendered.document, output)
-    else:
-        on_stdout = write_rendered(rendered, path, output)
-    # With the document on stdout, the annotations and the JUnit line go to stderr.
-    emit_ci_outputs(rendered.document, github=github, junit=junit, err=on_stdout)
-    return 0
-
-
-def write_rendered(
-    rendered: Rendered, source: str, output: str | None, console: Console | None = None
-) -> bool:
-    """Write Markdown or HTML rendered from the report at ``source`` to ``output`` (``-``:
-    stdout; default: stdout for Markdown, reports/NAME.html for HTML); True when it went to
-    stdout. The "written to" line goes to ``console`` when given, else to stdout."""
-    from perfaudit.commands.report import default_html_path, display_path, write_text
-
-    target = output or (str(default_html_path(source)) if rendered.format == "html" else "-")
-    if target == "-":
-        click.echo(rendered.text, nl=False)
-        return True
-    written = write_text(rendered.text, target)
-    label = {"markdown": "Markdown", "html": "HTML"}[rendered.format]
-    line = f"{label} report written to {display_path(written)}"
-    if console is None:
-        click.echo(line)
-    else:
-        console.print(line)
-    return False
-
-
-def print_report_table(document: dict[str, Any], output: str | None) -> None:
-    """The terminal tables of scan or bench, on stdout or into ``output`` as plain text."""
-    from rich.console import Console
-
-    from perfaudit.console.bench import render_bench
-    from perfaudit.console.scan import render_scan
-    from perfaudit.console.suite import render_suite
-    from perfaudit.report.read import SCAN_SCHEMA
-    from perfaudit.report.suite import SUITE_SCHEMA
-
-    renderers = {SCAN_SCHEMA: render_scan, SUITE_SCHEMA: render_suite}
-    render = renderers.get(str(document.get("schema")), render_bench)
-    if output and output != "-":
-        with open(output, "w", encoding="utf-8") as handle:
-            render(document, Console(file=handle, width=120, highlight=False))
-        click.echo(f"Table written to {output}")
-    else:
-        render(document, Console(highlight=False))
+    exit_with(run)
 
 
 @cli.command("diff")
@@ -389,18 +210,29 @@ def diff_command(old: str, new: str, format_name: str, output: str | None) -> No
     NEW regresses when a request (or a scenario at a scale) runs more queries, has a finding
     it did not have, or no longer returns the same JSON as its naive twin.
     """
-    from perfaudit.commands.report import diff_report_files, display_path, write_text
 
     def run() -> int:
-        check_outputs(format_name, output, None, new)
-        outcome = diff_report_files(old, new, format_name)
-        if output:
-            click.echo(f"Diff written to {display_path(write_text(outcome.text, output))}")
-        else:
-            click.echo(outcome.text, nl=False)
-        return outcome.exit_code
+        from perfaudit.commands.diff import diff_command
+
+        return diff_command(old, new, format_name, output, click.echo)
 
     exit_with(run)
+
+
+def exit_with(command: Callable[[], int]) -> NoReturn:
+    """Run ``command`` and exit with its code; a PerfAuditError becomes one line and its code."""
+    try:
+        code = command()
+    except Interrupted as exc:  # during a run: the message says what became of its databases
+        click.echo(f"perfaudit: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except PerfAuditError as exc:
+        click.echo(f"perfaudit: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:  # no test database existed, or they were destroyed already
+        click.echo("perfaudit: interrupted.", err=True)
+        sys.exit(130)
+    sys.exit(code)
 
 
 def main() -> None:

@@ -1,4 +1,8 @@
-"""perfaudit's error hierarchy; the CLI maps each class to a documented exit code."""
+"""perfaudit's error hierarchy; the CLI maps each class to a documented exit code.
+
+A failed gate (a ``--fail-on`` finding, a budget, the baseline) is no error: the command
+finishes, writes its reports and returns exit code 1 itself.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +23,6 @@ class ProjectError(PerfAuditError):
     """The audited Django project failed to boot or a view raised (exit 3)."""
 
     exit_code = 3
-
-
-class GateFailed(PerfAuditError):
-    """A gate failed: findings, a query budget or the baseline (exit 1)."""
-
-    exit_code = 1
 
 
 class UnsupportedDjango(ConfigError):

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from perfaudit.records import DEFAULT_THRESHOLD
+
 if TYPE_CHECKING:
     from perfaudit.records import CapturedQuery, Finding
     from perfaudit.suite.audit import SuiteSettings
 
 MARKER = "perfaudit"
-DEFAULT_THRESHOLD = 2
 _AUDIT = pytest.StashKey["QueryAudit"]()
 _SETTINGS: pytest.StashKey[SuiteSettings] = pytest.StashKey()
 
@@ -138,7 +139,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         type=int,
         default=None,
-        help="repeats that make an N+1 (default 2).",
+        help=f"repeats that make an N+1 (default {DEFAULT_THRESHOLD}).",
     )
     parser.addini("perfaudit", "audit every test (as --perfaudit).", type="bool", default=False)
     parser.addini("perfaudit_fail_on", "as --perfaudit-fail-on.", default="")
@@ -154,8 +155,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "perfaudit(max_queries=None, threshold=2): capture the test's queries with the "
-        "perfaudit fixture and fail above max_queries.",
+        f"perfaudit(max_queries=None, threshold={DEFAULT_THRESHOLD}): capture the test's queries "
+        "with the perfaudit fixture and fail above max_queries.",
     )
     from perfaudit.suite.options import read_suite_options
 

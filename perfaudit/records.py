@@ -1,8 +1,10 @@
-"""The frozen dataclasses that carry data between perfaudit's layers.
+"""The frozen dataclasses that carry data between perfaudit's layers, and the vocabulary they
+share (the finding kinds, the N+1 threshold).
 
 capture produces :class:`CapturedQuery` (with its :class:`CallSite` and, when the ORM frame
 shows it, a :class:`Trigger`); detect turns a request's queries into :class:`Finding`; replay
-wraps one request into a :class:`RequestAudit`. Plain dicts exist only in ``report``.
+wraps one request into a :class:`RequestAudit`. Plain dicts exist only at the JSON boundary:
+the report documents and the baseline files.
 """
 
 from __future__ import annotations
@@ -13,6 +15,15 @@ from dataclasses import dataclass, field
 # CallSite.declaration of the admin change list's own COUNT queries: capture sets it, the fix
 # (set show_full_result_count = False) is chosen by it.
 ADMIN_COUNT_DECLARATION = "change list count"
+
+# Finding.kind, in the order reports count them; --fail-on and `ignore` rules name these.
+FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")
+
+# The N+1 threshold: how many executions of one query shape at one call site make an N+1.
+# One query per row needs two rows to show, so 2 is both the least it may be and the default
+# (scan's --threshold and `threshold` key, the pytest plugin's, detect_findings' argument).
+MIN_THRESHOLD = 2
+DEFAULT_THRESHOLD = MIN_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,7 @@ class EagerLoad:
 class Finding:
     """A problem found in one request's queries."""
 
-    kind: str  # "n_plus_one" | "duplicate" | "unused_eager_load"
+    kind: str  # one of FINDING_KINDS
     fingerprint: str
     count: int
     table: str | None

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 
 from perfaudit.boot.caches import private_caches
 from perfaudit.boot.project import configure_django, test_databases
-from perfaudit.config.scan import FINDING_KINDS, ScanConfig
-from perfaudit.records import RequestAudit, RequestSpec, SkippedRoute
+from perfaudit.config.scan import ScanConfig
+from perfaudit.records import FINDING_KINDS, RequestAudit, RequestSpec, SkippedRoute
 from perfaudit.replay.audit import check_path, plan_with_skipped, replay
 from perfaudit.replay.requests_file import RequestTemplate, format_requests, load_requests_file
 from perfaudit.suppress.scan import ScanSuppression, read_scan_baseline, suppress_scan
@@ -25,7 +25,7 @@ class ScanResult:
     """What a scan found: one audit per replayed request, and what it ran against."""
 
     settings: str
-    vendor: str
+    vendor: str  # the default database's (``alias``): queries on every alias are audited
     alias: str
     django_version: str
     audits: tuple[RequestAudit, ...]  # findings: the ones left after suppression
@@ -61,6 +61,7 @@ def run_scan(
         templates = load_requests_file(config.root / config.requests, config.requests)
     configure_django(config.settings, config.pythonpath)
     import django
+    from django.db import DEFAULT_DB_ALIAS
 
     # Resolved once, here: fail fast on an unknown URL, before any database exists.
     urls = tuple(RequestSpec(u, "GET", u, config.user, view=check_path(u)) for u in config.urls)
@@ -103,7 +104,7 @@ def run_scan(
     return ScanResult(
         settings=config.settings,
         vendor=booted.vendor,
-        alias="default",
+        alias=DEFAULT_DB_ALIAS,
         django_version=django.get_version(),
         audits=audits,
         show_params=config.show_params,

@@ -10,7 +10,7 @@ from pathlib import Path
 from perfaudit.bench.complexity import fit_growth
 from perfaudit.bench.equality import compare_responses
 from perfaudit.bench.runner import BenchResult, ScaleRun, ScenarioRun, TwinRun
-from perfaudit.config.scan import Scenario
+from perfaudit.config.scenarios import Scenario
 from perfaudit.records import CapturedQuery, Finding, RequestAudit, Timing
 
 REPO = Path(__file__).resolve().parent.parent

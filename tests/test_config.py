@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from perfaudit.config.bench import BenchOptions, load_bench_config
-from perfaudit.config.scan import ScanOptions, Scenario, load_scan_config, parse_scenario
+from perfaudit.config.scan import ScanOptions, load_scan_config
+from perfaudit.config.scenarios import Scenario, parse_scenario
 from perfaudit.errors import ConfigError
 
 PYPROJECT = "pyproject.toml [tool.perfaudit]"

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfaudit.cli import cli
-from perfaudit.config.scan import KNOWN_KEYS
+from perfaudit.config.files import KNOWN_KEYS
 from tests.report_fixtures import fixture_document, fixture_path
 
 FUZZ = settings(

@@ -11,7 +11,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from perfaudit.cli import cli
-from perfaudit.commands.report import choose_format, default_report_path
+from perfaudit.commands.outputs import choose_format, default_report_path
 from perfaudit.report.read import load_report
 from tests.report_fixtures import fixture_path
 

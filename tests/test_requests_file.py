@@ -249,7 +249,7 @@ def test_config_keys_requests_and_login(tmp_path: Path) -> None:
 
 
 def test_scenarios_take_expect() -> None:
-    from perfaudit.config.scan import parse_scenario
+    from perfaudit.config.scenarios import parse_scenario
 
     assert parse_scenario("create POST /api/books/ user=staff expect=201").expect == 201
     assert parse_scenario("list GET /api/books/").expect is None

@@ -9,8 +9,14 @@ PostgreSQL when DATABASE_URL is set), in fresh processes.
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -356,3 +362,43 @@ def test_an_empty_database_says_how_to_seed(tmp_path: Path) -> None:
         "/admin/auth/user/1/change/"
     ]
     assert all(r["status"] == 200 for r in admin)
+
+
+# Runs `perfaudit scan` with the root URL resolver counting what it resolves, for the test below.
+COUNT_RESOLVES = """
+import atexit, json, os, sys
+from django.urls.resolvers import URLResolver
+
+resolved, resolve = [], URLResolver.resolve
+
+def counting(self, path):
+    if str(self.pattern) == "^/":  # the URLconf's root: nested resolvers recurse below it
+        resolved.append(path)
+    return resolve(self, path)
+
+URLResolver.resolve = counting
+atexit.register(lambda: open(os.environ["RESOLVED"], "w").write(json.dumps(resolved)))
+from perfaudit.cli import main
+sys.argv[0] = "perfaudit"
+main()
+"""
+
+
+def test_discovery_resolves_each_route_once(tmp_path: Path) -> None:
+    # Discovery reads each route's view from its pattern; only Django's handler resolves the
+    # path, once, when the request is replayed. A second resolve (check_path) costs a regex walk
+    # of the whole URLconf per route, and would show here as a path counted twice.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env.update(API_DB=str(tmp_path / "db.sqlite3"), RESOLVED=str(tmp_path / "resolved.json"))
+    report = tmp_path / "report.json"
+    args = ["scan", "--user", "staff", "--include-admin", "--json", str(report)]
+    result = subprocess.run(
+        [sys.executable, "-c", COUNT_RESOLVES, *args],
+        cwd=API, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr  # the cookie-only view and the handled 500
+    requests = json.loads(report.read_text(encoding="utf-8"))["requests"]
+    assert all(r["route"] is not None for r in requests)  # every one discovered
+    replayed = Counter(unquote(r["path"]) for r in requests)
+    resolved = Counter(json.loads((tmp_path / "resolved.json").read_text(encoding="utf-8")))
+    assert resolved == replayed

@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from perfaudit.config.ignore import IgnoreRule, parse_ignore_rule, parse_ignore_rules
-from perfaudit.config.scan import FINDING_KINDS
 from perfaudit.errors import ConfigError
-from perfaudit.records import CallSite, Finding
+from perfaudit.records import FINDING_KINDS, CallSite, Finding
 from perfaudit.suppress.rules import (
     InlineComments,
     RequestFindings,
@@ -99,7 +98,7 @@ MATCHES = [
 def test_rule_matching(
     text: str, found: Finding, request_name: str, path: str, expected: bool
 ) -> None:
-    rule = parse_ignore_rule(text, kinds=FINDING_KINDS)
+    rule = parse_ignore_rule(text)
     assert rule.matches(found, request_name, path) is expected
 
 
@@ -134,8 +133,7 @@ def test_a_finding_without_call_site_never_matches_a_callsite_rule() -> None:
 )  # fmt: skip
 def test_bad_rules_name_the_key_and_the_rule(line: str, message: str) -> None:
     with pytest.raises(ConfigError) as raised:
-        parse_ignore_rules(["kind=duplicate", line], key="setup.cfg [perfaudit]: ignore",
-                           kinds=FINDING_KINDS)  # fmt: skip
+        parse_ignore_rules(["kind=duplicate", line], key="setup.cfg [perfaudit]: ignore")
     text = " ".join(line.split())
     assert str(raised.value) == f"setup.cfg [perfaudit]: ignore: rule 2 {text!r}: {message}"
 
@@ -191,8 +189,7 @@ def test_apply_suppressions_reports_rule_source_and_stale_rules(tmp_path: Path) 
         encoding="utf-8",
     )
     rules = parse_ignore_rules(
-        ["relation=shop.Order.customer", "kind=duplicate path=/x/", "relation=shop.Order.*"],
-        kinds=FINDING_KINDS,
+        ["relation=shop.Order.customer", "kind=duplicate path=/x/", "relation=shop.Order.*"]
     )
     order = finding(model="shop.Order", field="customer", file="shop/orders.py")
     dup = finding(kind="duplicate", file="shop/orders.py")

@@ -22,7 +22,7 @@ from perfaudit.bench.timing import summarize
 from perfaudit.boot.caches import private_caches
 from perfaudit.boot.project import configure_django, test_databases
 from perfaudit.config.bench import BenchConfig
-from perfaudit.config.scan import Scenario
+from perfaudit.config.scenarios import Scenario
 from perfaudit.errors import ConfigError, ProjectError
 from perfaudit.records import RequestAudit, Timing
 from perfaudit.replay.audit import RequestSpec, audit_request, client_for, plan_requests

@@ -27,7 +27,7 @@ class BootedProject:
     """A project running on its test databases, with what its setup callable returned."""
 
     settings: str
-    vendor: str
+    vendor: str  # of the default database; queries on every alias are captured all the same
     setup_values: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -100,7 +100,7 @@ def test_databases(
     destroyed, or what could not be.
     """
     from django.conf import settings
-    from django.db import connections
+    from django.db import DEFAULT_DB_ALIAS, connections
     from django.test.utils import setup_test_environment, teardown_test_environment
 
     created: list[tuple[Any, str]] = []
@@ -123,7 +123,7 @@ def test_databases(
         values = _run_setup(setup, fixtures, scale)
         yield BootedProject(
             settings=str(_configured_module(settings)),
-            vendor=connections["default"].vendor,
+            vendor=connections[DEFAULT_DB_ALIAS].vendor,
             setup_values=values,
         )
     except KeyboardInterrupt:

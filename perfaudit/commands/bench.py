@@ -1,21 +1,54 @@
-"""``perfaudit bench`` without its terminal: baseline in, run, gates, report and baseline out.
+"""``perfaudit bench``: baseline in, run, gates, report and baseline out, then the terminal.
 
-The CLI supplies the configuration and a progress callback and prints what comes back; all
-the decisions (which baseline to read, what fails, what gets written) are made here.
+:func:`run_bench_command` makes every decision (which baseline to read, what fails, what gets
+written) and prints nothing; :func:`bench_command` adds the configuration, the output checks,
+the progress bar and what is printed after the run.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from perfaudit.bench.gates import GateReport, evaluate_gates, ratchet_baseline
-from perfaudit.bench.runner import BenchStep, run_bench
-from perfaudit.config.bench import BenchConfig
+from perfaudit.bench.runner import BenchStep, count_steps, run_bench
+from perfaudit.commands.ci import emit_ci_outputs
+from perfaudit.commands.outputs import OutputFlags, default_report_path, display_path
+from perfaudit.config.bench import BenchConfig, BenchOptions, load_bench_config
+from perfaudit.config.output_paths import check_writable
+from perfaudit.console.bench import bench_progress, render_bench
+from perfaudit.console.terminal import Echo, Terminal
 from perfaudit.report.bench import bench_report
 from perfaudit.report.scan import write_json
 from perfaudit.suppress.baseline import Baseline, check_coverage, load_baseline, write_baseline
+
+
+def bench_command(options: BenchOptions, flags: OutputFlags, echo: Echo) -> int:
+    """Bench the scenarios of the configuration of the current directory; the exit code.
+
+    Every output file is checked before the first database is created.
+    """
+    json_path = options.json_path or str(default_report_path("bench"))
+    config = load_bench_config(Path.cwd(), replace(options, json_path=json_path), os.environ)
+    baseline = config.baseline if config.update_baseline else None
+    check_writable(
+        [("--json", config.json_path), ("--junit", flags.junit), ("--baseline", baseline)]
+    )
+    terminal = Terminal.open(echo)
+    with bench_progress(terminal.console, count_steps(config)) as on_step:
+        outcome = run_bench_command(config, on_step=on_step)
+    render_bench(outcome.report, terminal.console)
+    if config.json_path:
+        terminal.console.print(f"JSON report written to {display_path(Path(config.json_path))}")
+    emit_ci_outputs(outcome.report, terminal, github=flags.github, junit=flags.junit)
+    if outcome.baseline_written:
+        terminal.console.print(f"Baseline written to {outcome.baseline_written}")
+    for line in outcome.gates.failure_lines:
+        terminal.echo(f"perfaudit: FAILED {line}", err=True)
+    return outcome.exit_code
 
 
 @dataclass(frozen=True)

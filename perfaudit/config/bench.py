@@ -1,8 +1,9 @@
 """The bench flags merged with the ``[perfaudit]`` configuration into one frozen BenchConfig.
 
 Scenarios, scales, the settings and the setup callable come from the same loader as scan's
-(:func:`perfaudit.config.scan.load_scan_config`); this module adds what only bench has: a scenario
-filter, rounds, the query budget and the baseline. No Django import.
+(:func:`perfaudit.config.scan.load_scan_config`), and ``--scales`` is read as the file's
+``scales`` is (:func:`perfaudit.config.values.parse_scales`); this module adds what only bench
+has: a scenario filter, rounds, the query budget and the baseline. No Django import.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfaudit.config.scan import ScanConfig, ScanOptions, Scenario, load_scan_config, parse_scales
+from perfaudit.config.scan import ScanConfig, ScanOptions, load_scan_config
+from perfaudit.config.scenarios import Scenario
+from perfaudit.config.values import parse_scales
 from perfaudit.errors import ConfigError
 
 DEFAULT_ROUNDS = 5

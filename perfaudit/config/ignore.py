@@ -14,12 +14,12 @@ project root) or its template name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from perfaudit.errors import ConfigError
-from perfaudit.records import Finding
+from perfaudit.records import FINDING_KINDS, Finding
 
 RULE_KEYS = ("relation", "request", "path", "callsite", "kind")
 
@@ -61,20 +61,15 @@ class IgnoreRule:
         )
 
 
-def parse_ignore_rules(
-    lines: Iterable[str], *, key: str = "ignore", kinds: Sequence[str] = ()
-) -> tuple[IgnoreRule, ...]:
-    """Parse the ``ignore`` lines; ConfigError naming ``key`` and the rule on a bad one.
-
-    ``kinds`` lists the valid finding kinds (empty: any kind is accepted).
-    """
+def parse_ignore_rules(lines: Iterable[str], *, key: str = "ignore") -> tuple[IgnoreRule, ...]:
+    """Parse the ``ignore`` lines; ConfigError naming ``key`` and the rule on a bad one."""
     rules = []
     for number, line in enumerate(lines, 1):
-        rules.append(parse_ignore_rule(line, key=f"{key}: rule {number}", kinds=kinds))
+        rules.append(parse_ignore_rule(line, key=f"{key}: rule {number}"))
     return tuple(rules)
 
 
-def parse_ignore_rule(line: str, *, key: str = "ignore", kinds: Sequence[str] = ()) -> IgnoreRule:
+def parse_ignore_rule(line: str, *, key: str = "ignore") -> IgnoreRule:
     """One rule: ``name=glob`` conditions separated by spaces (see the module docstring)."""
     words = line.split()
     # setup.cfg keeps "# why" after a value: a word starting with # ends the rule.
@@ -98,8 +93,8 @@ def parse_ignore_rule(line: str, *, key: str = "ignore", kinds: Sequence[str] = 
     if not values:
         raise bad("a rule needs at least one condition.")
     kind = values.get("kind")
-    if kind is not None and kinds and kind not in kinds:
-        raise bad(f"unknown finding kind {kind!r}; choose from {', '.join(kinds)}.")
+    if kind is not None and kind not in FINDING_KINDS:
+        raise bad(f"unknown finding kind {kind!r}; choose from {', '.join(FINDING_KINDS)}.")
     relation = values.get("relation")
     if relation is not None and not 2 <= len(relation.split(".")) <= 3:
         raise bad(f"relation {relation!r} should be app.Model.field or app.Model.")

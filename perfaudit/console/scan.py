@@ -1,10 +1,8 @@
 """Terminal rendering with rich: the scan table, the findings section, the replay progress bar.
 
-The only place besides :mod:`perfaudit.cli` that imports rich; :mod:`perfaudit.console.bench`
-renders bench runs.
-
-Renders the scan-v1 report document (:mod:`perfaudit.report.scan`), so a saved report prints the
-same way as a live scan.
+Beside :mod:`perfaudit.console.bench` (bench runs) and :mod:`perfaudit.console.suite` (the
+pytest summary). Renders the scan-v1 report document (:mod:`perfaudit.report.scan`), so a saved
+report prints the same way as a live scan.
 """
 
 from __future__ import annotations

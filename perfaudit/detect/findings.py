@@ -31,7 +31,15 @@ from perfaudit.detect.fixes import (
 )
 from perfaudit.detect.grouping import NEVER_PER_ROW, shape_key
 from perfaudit.errors import ConfigError
-from perfaudit.records import CallSite, CapturedQuery, EagerLoad, Finding, Trigger
+from perfaudit.records import (
+    DEFAULT_THRESHOLD,
+    MIN_THRESHOLD,
+    CallSite,
+    CapturedQuery,
+    EagerLoad,
+    Finding,
+    Trigger,
+)
 
 __all__ = ["detect_findings"]
 
@@ -57,17 +65,18 @@ class _Group:
 def detect_findings(
     queries: Sequence[CapturedQuery],
     *,
-    threshold: int = 2,
+    threshold: int = DEFAULT_THRESHOLD,
     eager_loads: Sequence[EagerLoad] = (),
 ) -> tuple[Finding, ...]:
     """Return the findings of one request, ordered by the first query each one covers.
 
-    ``threshold`` is the smallest number of executions that makes an N+1 (at least 2).
-    Unused eager loads come last, in the order of ``eager_loads``.
+    ``threshold`` is the smallest number of executions that makes an N+1 (at least
+    :data:`~perfaudit.records.MIN_THRESHOLD`). Unused eager loads come last, in the order of
+    ``eager_loads``.
     """
-    if threshold < 2:
+    if threshold < MIN_THRESHOLD:
         raise ConfigError(
-            f"The N+1 threshold must be at least 2, got {threshold!r}; "
+            f"The N+1 threshold must be at least {MIN_THRESHOLD}, got {threshold!r}; "
             "one query per row needs two rows to show."
         )
     shapes: dict[str, str] = {}  # a loop sends the same SQL text many times: fingerprint once

@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from perfaudit.capture.recorder import capture_queries
-from perfaudit.config.scan import ScanConfig, Scenario
+from perfaudit.config.scan import ScanConfig
+from perfaudit.config.scenarios import Scenario
 from perfaudit.detect.findings import detect_findings
 from perfaudit.errors import ConfigError
-from perfaudit.records import RequestAudit, RequestSpec, SkippedRoute
+from perfaudit.records import DEFAULT_THRESHOLD, RequestAudit, RequestSpec, SkippedRoute
 from perfaudit.replay.login import Login, log_in, login_problem
 
 __all__ = ["RequestSpec", "audit_request", "client_for", "plan_requests", "replay"]
@@ -103,7 +104,7 @@ def check_path(path: str) -> Any:
 def replay(
     specs: Sequence[RequestSpec],
     *,
-    threshold: int = 2,
+    threshold: int = DEFAULT_THRESHOLD,
     root: Path | None = None,
     on_request: Callable[[RequestSpec], None] | None = None,
     eager_loads: bool = False,

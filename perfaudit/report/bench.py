@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
+
 from perfaudit import __version__
 from perfaudit.bench.complexity import Growth
 from perfaudit.bench.gates import GateReport
@@ -23,7 +25,7 @@ def bench_report(result: BenchResult, gates: GateReport) -> dict[str, Any]:
         "schema": BENCH_SCHEMA,
         "perfaudit_version": __version__,
         "django_version": result.django_version,
-        "database": {"vendor": result.vendor, "alias": "default"},
+        "database": {"vendor": result.vendor, "alias": DEFAULT_DB_ALIAS},
         "settings": result.settings,
         "scales": list(result.scales),
         "rounds": result.rounds,

@@ -19,8 +19,7 @@ from perfaudit.json_input import read_json
 from perfaudit.records import Finding, SkippedRoute
 from perfaudit.report.read_bench import BenchReport, parse_bench
 from perfaudit.report.read_common import Environment, parse_environment, parse_finding
-from perfaudit.schemas import BENCH_SCHEMA
-from perfaudit.schemas import SCAN_SCHEMA as SCAN_SCHEMA  # perfaudit.cli imports it from here
+from perfaudit.schemas import BENCH_SCHEMA, SCAN_SCHEMA
 from perfaudit.wording import plural
 
 

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from perfaudit import __version__
-from perfaudit.config.scan import FINDING_KINDS
-from perfaudit.records import CallSite, CapturedQuery, Finding, RequestAudit
+from perfaudit.records import FINDING_KINDS, CallSite, CapturedQuery, Finding, RequestAudit
 from perfaudit.report.redact import redact_literals
 from perfaudit.schemas import SCAN_SCHEMA
 from perfaudit.suppress.rules import SuppressedFinding

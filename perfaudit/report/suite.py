@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from perfaudit import __version__
-from perfaudit.config.scan import FINDING_KINDS
+from perfaudit.records import FINDING_KINDS
 from perfaudit.report.scan import finding_dict, suppressed_dict
-from perfaudit.schemas import SUITE_SCHEMA as SUITE_SCHEMA  # perfaudit.cli imports it from here
+from perfaudit.schemas import SUITE_SCHEMA
 from perfaudit.suite.audit import TestAudit
 from perfaudit.suppress.suite import baseline_key
 
@@ -110,9 +110,9 @@ def environment() -> dict[str, Any]:
         return {"django_version": None, "database": {"vendor": None}, "settings": None}
     import django
     from django.apps import apps
-    from django.db import connections
+    from django.db import DEFAULT_DB_ALIAS, connections
 
-    vendor = connections["default"].vendor if apps.ready else None
+    vendor = connections[DEFAULT_DB_ALIAS].vendor if apps.ready else None
     return {
         "django_version": django.get_version(),
         "database": {"vendor": vendor},

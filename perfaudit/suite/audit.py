@@ -24,7 +24,7 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from perfaudit.config.ignore import IgnoreRule
-from perfaudit.records import CallSite, CapturedQuery, Finding
+from perfaudit.records import DEFAULT_THRESHOLD, CallSite, CapturedQuery, Finding
 from perfaudit.suppress.rules import (
     InlineComments,
     RequestFindings,
@@ -43,7 +43,7 @@ class SuiteSettings:
     """What every process of a ``--perfaudit`` run (controller and xdist workers) agrees on."""
 
     root: Path
-    threshold: int = 2
+    threshold: int = DEFAULT_THRESHOLD
     fail_on: tuple[str, ...] = ()
     baseline: frozenset[str] | None = None  # keys of the baselined findings, None: no baseline
     is_enabled: bool = True  # False: only the fixture's tests are reported (--perfaudit-report)

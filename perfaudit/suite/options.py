@@ -11,15 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from perfaudit.config.files import read_config_file
 from perfaudit.config.ignore import IgnoreRule, parse_ignore_rules
-from perfaudit.config.scan import (
-    FINDING_KINDS,
-    ScanOptions,
-    load_scan_config,
-    parse_fail_on,
-    read_config_file,
-)
+from perfaudit.config.scan import ScanOptions, load_scan_config
+from perfaudit.config.values import parse_fail_on
 from perfaudit.errors import ConfigError
+from perfaudit.records import DEFAULT_THRESHOLD, MIN_THRESHOLD
 from perfaudit.suite.audit import SuiteSettings
 from perfaudit.suppress.suite import load_baseline_keys
 
@@ -68,8 +65,10 @@ def read_suite_options(config: pytest.Config) -> SuiteOptions | None:
         return None
     if update and baseline is None:
         raise pytest.UsageError("--perfaudit-update-baseline needs --perfaudit-baseline FILE.")
-    if threshold is not None and threshold < 2:
-        raise pytest.UsageError(f"--perfaudit-threshold: must be at least 2, got {threshold}.")
+    if threshold is not None and threshold < MIN_THRESHOLD:
+        raise pytest.UsageError(
+            f"--perfaudit-threshold: must be at least {MIN_THRESHOLD}, got {threshold}."
+        )
     root = config.rootpath
     try:
         fail_on = parse_fail_on(fail_on_text, "--perfaudit-fail-on") if fail_on_text else ()
@@ -87,7 +86,7 @@ def read_suite_options(config: pytest.Config) -> SuiteOptions | None:
         fail_on = DEFAULT_GATED
     settings = SuiteSettings(
         root=root,
-        threshold=threshold or 2,
+        threshold=threshold or DEFAULT_THRESHOLD,
         fail_on=fail_on,
         baseline=keys,
         is_enabled=is_enabled,
@@ -108,4 +107,4 @@ def read_ignore_rules(config: pytest.Config) -> tuple[IgnoreRule, ...]:
     settings = named if isinstance(named, str) and named.strip() else "pytest.settings"
     from_file = load_scan_config(config.rootpath, ScanOptions(settings=settings.strip()), {}).ignore
     lines = [str(line) for line in config.getini("perfaudit_ignore")]
-    return from_file + parse_ignore_rules(lines, key="perfaudit_ignore", kinds=FINDING_KINDS)
+    return from_file + parse_ignore_rules(lines, key="perfaudit_ignore")
