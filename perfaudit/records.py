@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 # CallSite.declaration of the admin change list's own COUNT queries: capture sets it, the fix
 # (set show_full_result_count = False) is chosen by it.
 ADMIN_COUNT_DECLARATION = "change list count"
+# The same, when the ModelAdmin is an installed library's (django.contrib.auth's GroupAdmin):
+# the switch is set on a subclass registered in its place.
+LIBRARY_ADMIN_COUNT_DECLARATION = "change list count of a library ModelAdmin"
 
 # Finding.kind, in the order reports count them; --fail-on and `ignore` rules name these.
 FINDING_KINDS = ("n_plus_one", "duplicate", "unused_eager_load")

@@ -317,6 +317,32 @@ def test_the_admin_double_count_names_the_model_admin_and_its_switch(shapes_scan
     )
 
 
+def test_a_library_model_admin_is_named_by_its_import_path_and_subclassed(tmp_path) -> None:
+    # django.contrib.auth's GroupAdmin counts twice too; its file is the library's, told as
+    # the import path shows it (never the machine's virtualenv), and the fix cannot be an
+    # edit of that file.
+    run = run_scan(
+        "--user",
+        "admin",
+        "--url",
+        "/admin/auth/group/",
+        cwd=SHAPES,
+        env={"SHAPES_DB": str(tmp_path / "shapes.sqlite3")},
+        json_path=tmp_path / "report.json",
+    )
+    assert run.report is not None, run.stderr
+    (finding,) = findings_of(run, "/admin/auth/group/")
+    site = finding["callsite"]
+    assert (site["file"], site["function"]) == (
+        "django/contrib/auth/admin.py",
+        "GroupAdmin.show_full_result_count",
+    )
+    assert finding["suggestion"].endswith(
+        "GroupAdmin is an installed library's, so unregister its model and register a "
+        "subclass of GroupAdmin with show_full_result_count = False to skip the second COUNT."
+    )
+
+
 def test_a_jinja2_template_gets_its_own_line(shapes_scan: Run) -> None:
     (finding,) = findings_of(shapes_scan, "/jinja/")
     template = (APP / "jinja2" / "shapes" / "books.jinja").read_text().splitlines()

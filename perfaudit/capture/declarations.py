@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
+import sys
 import textwrap
 from types import FrameType
 from typing import Any
 
-from perfaudit.capture.frames import ADMIN_COUNT, ADMIN_LIST, SERIALIZER
-from perfaudit.records import ADMIN_COUNT_DECLARATION, CallSite
+from perfaudit.capture.frames import ADMIN_COUNT, ADMIN_LIST, SERIALIZER, is_library_file
+from perfaudit.records import ADMIN_COUNT_DECLARATION, LIBRARY_ADMIN_COUNT_DECLARATION, CallSite
 
 __all__ = ["declaration_site"]
 
@@ -58,8 +60,14 @@ def declaration_site(declaration: tuple[str, FrameType], root: str) -> CallSite 
     if found is None:
         return None
     file, line = found
+    if is_library_file(file):
+        file = _importable_path(file)
+        if what == ADMIN_COUNT_DECLARATION:
+            what = LIBRARY_ADMIN_COUNT_DECLARATION
+    elif file.startswith(root):
+        file = file[len(root) :]
     return CallSite(
-        file=file[len(root) :] if file.startswith(root) else file,
+        file=file,
         line=line,
         function=f"{cls.__qualname__}.{attribute}",
         declaration=what,
@@ -77,6 +85,17 @@ def attribute_line(cls: type, attribute: str) -> tuple[str, int] | None:
             (found for klass in cls.__mro__ if (found := _line_in(klass, attribute))), None
         )
     return _lines[key]
+
+
+def _importable_path(file: str) -> str:
+    """A file outside the project as its import path shows it (``django/contrib/auth/admin.py``):
+    no absolute path, which would name the machine and its virtualenv, goes into a report."""
+    entries = sorted((p for p in sys.path if p), key=len, reverse=True)
+    for entry in entries:
+        prefix = os.path.join(os.path.abspath(entry), "")
+        if file.startswith(prefix):
+            return file[len(prefix) :]
+    return os.path.basename(file)
 
 
 def class_line(cls: type) -> tuple[str, int] | None:

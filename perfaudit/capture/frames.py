@@ -241,3 +241,9 @@ def _signal_name(frame: FrameType) -> str:
             meta = getattr(sender, "_meta", None)
             return name + ("" if meta is None else f" of {meta.label}")
     return ""
+
+
+def is_library_file(filename: str) -> bool:
+    """Whether ``filename`` belongs to the standard library or an installed package, even when
+    the virtualenv sits inside the project's directory."""
+    return filename.startswith(_LIBRARY_DIRS)

@@ -9,7 +9,13 @@ Prefetch object when filter() bypasses a prefetch. Pure: no Django import.
 from __future__ import annotations
 
 from perfaudit.detect.fingerprint import statement_verb
-from perfaudit.records import ADMIN_COUNT_DECLARATION, CallSite, EagerLoad, Trigger
+from perfaudit.records import (
+    ADMIN_COUNT_DECLARATION,
+    LIBRARY_ADMIN_COUNT_DECLARATION,
+    CallSite,
+    EagerLoad,
+    Trigger,
+)
 
 __all__ = [
     "JOINABLE",
@@ -232,13 +238,23 @@ def _short(model: str) -> str:
 
 def suggest_reuse(count: int, callsite: CallSite | None = None) -> str:
     """The fix for a query repeated ``count`` times with the same parameters."""
-    if callsite is not None and callsite.declaration == ADMIN_COUNT_DECLARATION:
+    declaration = callsite.declaration if callsite is not None else None
+    if callsite is not None and declaration in (
+        ADMIN_COUNT_DECLARATION,
+        LIBRARY_ADMIN_COUNT_DECLARATION,
+    ):
         admin = callsite.function.partition(".")[0]
-        return (
+        why = (
             "Django's admin change list counts the rows twice when no filter is applied (the "
-            "page's count and the unfiltered total it shows beside the filters): set "
-            f"show_full_result_count = False on {admin} to skip the second COUNT."
+            "page's count and the unfiltered total it shows beside the filters): "
         )
+        if declaration == LIBRARY_ADMIN_COUNT_DECLARATION:
+            return why + (
+                f"{admin} is an installed library's, so unregister its model and register a "
+                f"subclass of {admin} with show_full_result_count = False to skip the second "
+                "COUNT."
+            )
+        return why + f"set show_full_result_count = False on {admin} to skip the second COUNT."
     return (
         f"The same query with the same parameters runs {count} times: "
         "run it once and reuse the result (a variable, or cached_property on the object)."
