@@ -189,8 +189,11 @@ def queryset_trigger(
     if not isinstance(instance, Model):
         return plain_trigger(queryset, operation)
     query = queryset.query
-    known = getattr(queryset, "_known_related_objects", {})
-    fk = next((f for f in known if getattr(f, "model", None) is model), None)
+    fk = None
+    for known in getattr(queryset, "_known_related_objects", {}):
+        if getattr(known, "model", None) is model:
+            fk = known
+            break
     # The manager adds one filter (the join to the instance); anything more was the caller's.
     is_plain = (
         len(query.where.children) <= 1
@@ -198,20 +201,44 @@ def queryset_trigger(
         and query.low_mark == 0
         and query.high_mark is None
     )
-    # A loop evaluates the same relation's queryset once per row: resolve it once.
     # A relation to the queried model itself (FK or M2M to 'self') is told by the manager's
     # filter: which through/FK column holds the instance.
     lhs = _filtered_column(query) if isinstance(instance, model) else ""
-    key = (type(instance), model, fk, tuple(query.alias_map), is_plain, lhs)
-    if key not in _queryset_triggers:
-        _queryset_triggers[key] = _related_trigger(type(instance), model, fk, query, is_plain, lhs)
-    trigger = _queryset_triggers[key]
+    owner = type(instance)
+    # A loop evaluates the same relation's queryset once per row: resolve it once. The key
+    # holds id(fk), not the field (whose hash is computed, not stored); the cached value
+    # holds the field itself, which keeps that id its own.
+    key = (owner, model, id(fk), tuple(query.alias_map), is_plain, lhs, operation)
+    cached = _queryset_triggers.get(key)
+    if cached is None:
+        cached = _queryset_triggers[key] = (
+            fk,
+            _operation_trigger(owner, model, fk, query, is_plain, lhs, operation),
+        )
+    trigger = cached[1]
     if trigger is None:
         return plain_trigger(queryset, operation)
+    if trigger.kind == "related_aggregate":  # the expressions differ call by call
+        return _refine(trigger, operation, owner, frame)
+    return trigger
+
+
+_queryset_triggers: dict[tuple[object, ...], tuple[object, Trigger | None]] = {}
+
+
+def _operation_trigger(
+    owner: type[Model], model: Any, fk: Any, query: Any, is_plain: bool, lhs: str, operation: str
+) -> Trigger | None:
+    """The relation's Trigger for ``operation``, refined unless aggregate() (see above)."""
+    trigger = _related_trigger(owner, model, fk, query, is_plain, lhs)
+    if trigger is None:
+        return None
     kind = _KIND_BY_OPERATION.get(operation)
     if kind is not None:
         trigger = replace(trigger, kind=kind)
-    return _refined(trigger, operation, type(instance), frame)
+    if trigger.kind == "related_aggregate":
+        return trigger
+    return _refined(trigger, operation, owner, None)
 
 
 def _filtered_column(query: Any) -> str:
@@ -219,9 +246,6 @@ def _filtered_column(query: Any) -> str:
     children = query.where.children
     target = getattr(getattr(children[0], "lhs", None), "target", None) if children else None
     return str(getattr(target, "column", "") or "")
-
-
-_queryset_triggers: dict[tuple[object, ...], Trigger | None] = {}
 
 
 def _related_trigger(
