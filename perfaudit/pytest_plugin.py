@@ -202,7 +202,11 @@ def perfaudit(request: pytest.FixtureRequest) -> Iterator[QueryAudit]:
     with capture_queries(request.config.rootpath) as queries:
         audit = QueryAudit(queries, _marker_threshold(marker))
         request.node.stash[_AUDIT] = audit
-        yield audit
+        try:
+            yield audit
+        finally:
+            # The item lives as long as the session: it must not keep every query it ran.
+            del request.node.stash[_AUDIT]
 
 
 def _marker_threshold(marker: pytest.Mark | None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -126,6 +127,9 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" + ("" if count == 1 else "s")
 
 
+# A scan finds one shape in many requests, and each renderer shows it: sqlparse lays out each
+# distinct text once (it takes milliseconds), not once per finding and renderer.
+@functools.lru_cache(maxsize=512)
 def pretty_sql(sql: str) -> str:
     """SQL laid out one clause a line, keywords upper-cased, for a human to read.
 

@@ -74,16 +74,27 @@ _NOT_THE_VIEW = frozenset(
      "check_response", "process_template_response"}
 )  # fmt: skip
 _DRF_SERIALIZERS = os.sep + os.path.join("rest_framework", "serializers.py")
+# pytest's frames that call a test function or a fixture: the thirty-odd frames of pytest and
+# pluggy above them say nothing about a query, so the walk of a test's query ends there.
+_PYTEST = os.sep + "_pytest" + os.sep
+_TEST_CALLERS = frozenset(
+    {("python.py", "pytest_pyfunc_call"), ("fixtures.py", "call_fixture_func"),
+     ("unittest.py", "runtest")}
+)  # fmt: skip
 # Keyed by id(): hashing a code object hashes its bytecode, on every frame of every query.
-_roles: dict[int, tuple[CodeType, str]] = {}
+# _codes keeps each classified code object alive, so that no other object can take its id.
+_roles: dict[int, str] = {}
+_codes: list[CodeType] = []
 
 
 def frame_role(code: CodeType) -> str:
     """What a frame running ``code`` tells capture; cached per code object."""
-    entry = _roles.get(id(code))
-    if entry is None or entry[0] is not code:
-        entry = _roles[id(code)] = (code, _classify(code.co_filename, code.co_name))
-    return entry[1]
+    role = _roles.get(id(code))
+    if role is None:
+        role = _classify(code.co_filename, code.co_name)
+        _codes.append(code)
+        _roles[id(code)] = role
+    return role
 
 
 def _classify(filename: str, name: str) -> str:
@@ -101,6 +112,8 @@ def _classify(filename: str, name: str) -> str:
         if relative.startswith("contrib/sessions/"):
             return AUTH
         return LIBRARY
+    if _PYTEST in filename and (os.path.basename(filename), name) in _TEST_CALLERS:
+        return STOP
     if filename.endswith(_DRF_SERIALIZERS) and name == "to_representation":
         return SERIALIZER
     if filename == "<template>":  # Jinja2's Environment.from_string()
@@ -132,95 +145,112 @@ class StackWalk:
         "write_frame",
     )  # fmt: skip
 
-    def __init__(self, frame: FrameType | None) -> None:
-        self.callsite: FrameType | None = None  # the first frame of the project's code
-        self.template: tuple[str, int | None] | None = None  # (template name, line)
-        self.declaration: tuple[str, FrameType] | None = None  # DRF/admin frame, inside it
-        self.trigger_frame: tuple[str, FrameType] | None = None
-        self.queryset_frame: FrameType | None = None
-        self.operation = ""  # the QuerySet method nearest the project's code
-        self.write_frame: tuple[str, FrameType] | None = None
-        self.gfk_frame: FrameType | None = None
-        self.is_content_type_cache = self.is_prefetch = self.is_auth = False
-        self.in_request = self.in_view = False
-        self.signal = ""
-        self.fired_by: FrameType | None = None
-        self._walk(frame)
+    callsite: FrameType | None  # the first frame of the project's code
+    template: tuple[str, int | None] | None  # (template name, line)
+    declaration: tuple[str, FrameType] | None  # DRF/admin frame, inside it
+    trigger_frame: tuple[str, FrameType] | None
+    queryset_frame: FrameType | None
+    operation: str  # the QuerySet method nearest the project's code
+    write_frame: tuple[str, FrameType] | None
+    gfk_frame: FrameType | None
+    is_content_type_cache: bool
+    is_prefetch: bool
+    is_auth: bool
+    in_request: bool
+    in_view: bool
+    signal: str
+    fired_by: FrameType | None
 
-    def _walk(self, frame: FrameType | None) -> None:
-        roles = _roles
-        child: FrameType | None = None
-        signal_seen = False
+    def __init__(self, frame: FrameType | None) -> None:
+        # Runs for every query: locals, not attributes, until the end; identity tests on the
+        # role constants; the commonest roles first.
+        role_of = _roles.get
+        callsite = fired_by = queryset_frame = gfk_frame = child = None
+        template: tuple[str, int | None] | None = None
+        declaration = trigger_frame = write_frame = None
+        operation = signal = ""
+        signal_seen = is_content_type_cache = is_prefetch = is_auth = False
+        in_request = in_view = False
         while frame is not None:
             code = frame.f_code
-            entry = roles.get(id(code))
-            role = entry[1] if entry is not None and entry[0] is code else frame_role(code)
-            # Most frames are Django's or a library's: the cheapest test first.
+            role = role_of(id(code)) or frame_role(code)
             if role is LIBRARY:
                 pass
             elif role is USER:
-                if self.callsite is None:
-                    self.callsite = frame
-                elif signal_seen and self.fired_by is None:
-                    self.fired_by = frame
-            elif role is STOP:
-                break
-            elif role == QUERYSET:
-                self.queryset_frame = self.queryset_frame or frame
-                if self.callsite is None:
-                    self.operation = code.co_name
-            elif role in (DESCRIPTOR, MANAGER, DEFERRED):
-                self.trigger_frame = self.trigger_frame or (role, frame)
-            elif role in (SAVE, DELETE, RELATED_WRITE):
-                # Only the write's own statements: a signal handler's queries are its own.
-                if self.callsite is None and self.write_frame is None:
-                    self.write_frame = (role, frame)
-            elif role == SIGNAL:
-                if self.callsite is not None and not signal_seen:
-                    signal_seen = True
-                    self.signal = _signal_name(frame)
-            elif role == NODE:
-                if self.template is None:
-                    self.template = _django_template(frame.f_locals.get("self"))
-            elif role == JINJA:
-                template = frame.f_globals.get("__jinja_template__")
-                if template is None:
-                    if self.callsite is None and code.co_filename[0] != "<":
-                        self.callsite = frame
-                elif self.template is None:
-                    name = template.name or template.filename or "<template>"
-                    self.template = (str(name), template.get_corresponding_lineno(frame.f_lineno))
-            elif role == GENERIC_FK:
-                if self.callsite is None:
-                    self.gfk_frame = self.gfk_frame or frame
-            elif role == CONTENT_TYPE_CACHE:
-                self.is_content_type_cache = True
-            elif role == ADMIN_COUNT:
-                # The change list's own counts: no project line runs them, its ModelAdmin does.
-                if self.callsite is None and self.declaration is None:
-                    self.declaration = (role, frame)
-            elif role in (SERIALIZER, ADMIN_LIST):
-                # A ListSerializer's loop has no field of its own: its parent's frame does.
-                if (
-                    self.callsite is None
-                    and self.declaration is None
-                    and (role == ADMIN_LIST or "field" in frame.f_locals)
-                ):
-                    self.declaration = (role, frame)
-            elif role == PREFETCH:
-                self.is_prefetch = True
-            elif role == AUTH:
-                self.is_auth = True
-            elif role in (GET_RESPONSE, HANDLER):
+                if callsite is None:
+                    callsite = frame
+                elif signal_seen and fired_by is None:
+                    fired_by = frame
+            elif role is QUERYSET:
+                if queryset_frame is None:
+                    queryset_frame = frame
+                if callsite is None:
+                    operation = code.co_name
+            elif role is DESCRIPTOR or role is MANAGER or role is DEFERRED:
+                if trigger_frame is None:
+                    trigger_frame = (role, frame)
+            elif role is GET_RESPONSE or role is HANDLER:
                 # The request's handler: the frames above it are middleware and the caller's.
-                self.in_request = True
-                self.in_view = role == GET_RESPONSE and (
+                in_request = True
+                in_view = role is GET_RESPONSE and (
                     child is not None and child.f_code.co_name not in _NOT_THE_VIEW
                 )
-                if self.in_view or role == HANDLER:
+                if in_view or role is HANDLER:
                     break
+            elif role is STOP:
+                break
+            elif role is SAVE or role is DELETE or role is RELATED_WRITE:
+                # Only the write's own statements: a signal handler's queries are its own.
+                if callsite is None and write_frame is None:
+                    write_frame = (role, frame)
+            elif role is SIGNAL:
+                if callsite is not None and not signal_seen:
+                    signal_seen = True
+                    signal = _signal_name(frame)
+            elif role is NODE:
+                if template is None:
+                    template = _django_template(frame.f_locals.get("self"))
+            elif role is JINJA:
+                jinja = frame.f_globals.get("__jinja_template__")
+                if jinja is None:
+                    if callsite is None and code.co_filename[0] != "<":
+                        callsite = frame
+                elif template is None:
+                    name = jinja.name or jinja.filename or "<template>"
+                    template = (str(name), jinja.get_corresponding_lineno(frame.f_lineno))
+            elif role is GENERIC_FK:
+                if callsite is None and gfk_frame is None:
+                    gfk_frame = frame
+            elif role is CONTENT_TYPE_CACHE:
+                is_content_type_cache = True
+            elif role is ADMIN_COUNT:
+                # The change list's own counts: no project line runs them, its ModelAdmin does.
+                if callsite is None and declaration is None:
+                    declaration = (role, frame)
+            elif role is SERIALIZER or role is ADMIN_LIST:
+                # A ListSerializer's loop has no field of its own: its parent's frame does.
+                if (
+                    callsite is None
+                    and declaration is None
+                    and (role is ADMIN_LIST or "field" in frame.f_locals)
+                ):
+                    declaration = (role, frame)
+            elif role is PREFETCH:
+                is_prefetch = True
+            elif role is AUTH:
+                is_auth = True
             child = frame
             frame = frame.f_back
+        self.callsite, self.fired_by, self.template = callsite, fired_by, template
+        self.queryset_frame, self.operation, self.trigger_frame = (
+            queryset_frame,
+            operation,
+            trigger_frame,
+        )
+        self.write_frame, self.gfk_frame, self.declaration = write_frame, gfk_frame, declaration
+        self.signal, self.is_content_type_cache = signal, is_content_type_cache
+        self.is_prefetch, self.is_auth = is_prefetch, is_auth
+        self.in_request, self.in_view = in_request, in_view
 
 
 def _django_template(node: Any) -> tuple[str, int | None] | None:

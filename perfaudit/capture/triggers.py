@@ -17,15 +17,10 @@ from django.db.models.fields.related_descriptors import (
     ReverseOneToOneDescriptor,
 )
 
+from perfaudit.capture.relations import label, m2m_relations, relation_name
 from perfaudit.records import Trigger
 
 _descriptor_triggers: dict[int, tuple[Any, Trigger | None]] = {}
-
-
-def label(model: Any) -> str:
-    """``"app_label.Model"`` of a model class or instance, ``""`` for anything else."""
-    meta = getattr(model, "_meta", None)
-    return "" if meta is None else str(meta.label)
 
 
 def descriptor_trigger(descriptor: Any) -> Trigger | None:
@@ -194,8 +189,11 @@ def queryset_trigger(
     if not isinstance(instance, Model):
         return plain_trigger(queryset, operation)
     query = queryset.query
-    known = getattr(queryset, "_known_related_objects", {})
-    fk = next((f for f in known if getattr(f, "model", None) is model), None)
+    fk = None
+    for known in getattr(queryset, "_known_related_objects", {}):
+        if getattr(known, "model", None) is model:
+            fk = known
+            break
     # The manager adds one filter (the join to the instance); anything more was the caller's.
     is_plain = (
         len(query.where.children) <= 1
@@ -203,20 +201,44 @@ def queryset_trigger(
         and query.low_mark == 0
         and query.high_mark is None
     )
-    # A loop evaluates the same relation's queryset once per row: resolve it once.
     # A relation to the queried model itself (FK or M2M to 'self') is told by the manager's
     # filter: which through/FK column holds the instance.
     lhs = _filtered_column(query) if isinstance(instance, model) else ""
-    key = (type(instance), model, fk, tuple(query.alias_map), is_plain, lhs)
-    if key not in _queryset_triggers:
-        _queryset_triggers[key] = _related_trigger(type(instance), model, fk, query, is_plain, lhs)
-    trigger = _queryset_triggers[key]
+    owner = type(instance)
+    # A loop evaluates the same relation's queryset once per row: resolve it once. The key
+    # holds id(fk), not the field (whose hash is computed, not stored); the cached value
+    # holds the field itself, which keeps that id its own.
+    key = (owner, model, id(fk), tuple(query.alias_map), is_plain, lhs, operation)
+    cached = _queryset_triggers.get(key)
+    if cached is None:
+        cached = _queryset_triggers[key] = (
+            fk,
+            _operation_trigger(owner, model, fk, query, is_plain, lhs, operation),
+        )
+    trigger = cached[1]
     if trigger is None:
         return plain_trigger(queryset, operation)
+    if trigger.kind == "related_aggregate":  # the expressions differ call by call
+        return _refine(trigger, operation, owner, frame)
+    return trigger
+
+
+_queryset_triggers: dict[tuple[object, ...], tuple[object, Trigger | None]] = {}
+
+
+def _operation_trigger(
+    owner: type[Model], model: Any, fk: Any, query: Any, is_plain: bool, lhs: str, operation: str
+) -> Trigger | None:
+    """The relation's Trigger for ``operation``, refined unless aggregate() (see above)."""
+    trigger = _related_trigger(owner, model, fk, query, is_plain, lhs)
+    if trigger is None:
+        return None
     kind = _KIND_BY_OPERATION.get(operation)
     if kind is not None:
         trigger = replace(trigger, kind=kind)
-    return _refined(trigger, operation, type(instance), frame)
+    if trigger.kind == "related_aggregate":
+        return trigger
+    return _refined(trigger, operation, owner, None)
 
 
 def _filtered_column(query: Any) -> str:
@@ -224,9 +246,6 @@ def _filtered_column(query: Any) -> str:
     children = query.where.children
     target = getattr(getattr(children[0], "lhs", None), "target", None) if children else None
     return str(getattr(target, "column", "") or "")
-
-
-_queryset_triggers: dict[tuple[object, ...], Trigger | None] = {}
 
 
 def _related_trigger(
@@ -244,60 +263,3 @@ def _related_trigger(
         name, base, remote = found[0][0], "m2m", found[0][2]
     kind = base if is_plain else "related_filter"
     return Trigger(kind, label(owner), name, label(model), remote=remote)
-
-
-def m2m_relations(owner: type[Model], target: Any) -> list[tuple[str, Any, str, str]]:
-    """Each M2M relation from ``owner`` to ``target``.
-
-    As (attribute name, through model, the target's lookup back to owner, the through column
-    holding the owner's key).
-    """
-    relations = []
-    for field in owner._meta.get_fields():
-        relation: Any = field
-        if not (relation.many_to_many and relation.related_model is target):
-            continue
-        if relation.auto_created:  # the reverse side: a ManyToManyRel
-            forward = relation.field
-            column = _through_column(relation.through, forward.m2m_reverse_field_name())
-            relations.append(
-                (str(relation.get_accessor_name()), relation.through, forward.name, column)
-            )
-        else:
-            through = relation.remote_field.through
-            column = _through_column(through, relation.m2m_field_name())
-            relations.append((str(relation.name), through, relation.related_query_name(), column))
-    return relations
-
-
-def _through_column(through: Any, field_name: str) -> str:
-    try:
-        return str(through._meta.get_field(field_name).column)
-    except Exception:  # an unusual through model: the name alone decides nothing then
-        return ""
-
-
-def relation_name(owner: type[Model], target: Any, *, through: Any, reverse: bool = False) -> str:
-    """The attribute of ``owner`` that reaches ``target`` through the M2M table ``through``."""
-    key = (owner, target, through, reverse)
-    if key not in _relation_names:
-        _relation_names[key] = _relation_name(owner, target, through, reverse)
-    return _relation_names[key]
-
-
-_relation_names: dict[tuple[object, ...], str] = {}
-
-
-def _relation_name(owner: type[Model], target: Any, through: Any, reverse: bool) -> str:
-    found = [r for r in m2m_relations(owner, target) if r[1] is through]
-    if len(found) > 1:  # M2M to 'self': the forward field is declared, the reverse side is not
-        declared = _declared_name(owner, through)
-        found = [r for r in found if (r[0] == declared) != reverse] or found
-    return found[0][0] if found else ""
-
-
-def _declared_name(owner: type[Model], through: Any) -> str:
-    for field in owner._meta.local_many_to_many:
-        if field.remote_field.through is through:
-            return str(field.name)
-    return ""

@@ -12,7 +12,7 @@ from types import FrameType
 from django.db.models import Model
 
 from perfaudit.capture.frames import DELETE, SAVE
-from perfaudit.capture.triggers import label, relation_name
+from perfaudit.capture.relations import label, relation_name
 from perfaudit.records import Trigger
 
 __all__ = ["write_trigger"]

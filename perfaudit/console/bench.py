@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from perfaudit.bench.runner import BenchStep
 
 ARROW = " -> "
+CAPTURED_MARK = "*"  # after a median taken from the captured request alone
+CAPTURED_NOTE = (
+    f"{CAPTURED_MARK} one sample: the captured request alone took longer than the time budget, "
+    "so its own duration (capture's cost included) was taken instead of sending it again."
+)
 
 
 def bench_table(report: dict[str, Any]) -> Table:
@@ -39,7 +44,7 @@ def bench_table(report: dict[str, Any]) -> Table:
                 _scenario_text(scenario) if index == 0 else "",
                 str(result["scale"]),
                 _pair(naive, optimized, lambda t: str(t["view_query_count"])),
-                _pair(naive, optimized, lambda t: f"{t['timing']['median_ms']:.1f}"),
+                _pair(naive, optimized, _median_text),
                 _ratio(result["query_ratio"]),
                 _ratio(result["time_ratio"]),
                 _equal_text(result["responses_equal"]),
@@ -66,6 +71,15 @@ def complexity_table(report: dict[str, Any]) -> Table:
     return table
 
 
+def _median_text(twin: dict[str, Any]) -> str:
+    timing = twin["timing"]
+    return f"{timing['median_ms']:.1f}" + (CAPTURED_MARK if _is_from_capture(twin) else "")
+
+
+def _is_from_capture(twin: dict[str, Any] | None) -> bool:
+    return twin is not None and bool(twin["timing"].get("from_captured_run"))
+
+
 def _scenario_text(scenario: dict[str, Any]) -> Text:
     style = "green" if scenario["verdict"] == "ok" else "bold red"
     return Text(scenario["name"], style=style)
@@ -88,6 +102,14 @@ def _equal_text(value: bool | None) -> Text:
 def render_bench(report: dict[str, Any], console: Console) -> None:
     """Print the tables, the improvements, the failures and a summary line."""
     console.print(bench_table(report))
+    twins = [
+        twin
+        for scenario in report["scenarios"]
+        for result in scenario["results"]
+        for twin in (result["naive"], result["optimized"])
+    ]
+    if any(_is_from_capture(twin) for twin in twins):
+        console.print(Text(CAPTURED_NOTE, style="dim"))
     console.print(complexity_table(report))
     gates = report["gates"]
     for line in gates["improvements"]:

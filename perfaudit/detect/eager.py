@@ -37,7 +37,7 @@ from django.db.models.fields.related_descriptors import (
 from django.db.models.query import prefetch_related_objects
 
 from perfaudit.capture.recorder import MANAGER, USER, frame_role, relative_file, root_prefix
-from perfaudit.capture.triggers import label
+from perfaudit.capture.relations import label
 from perfaudit.records import CallSite, EagerLoad
 
 __all__ = ["EagerLoadTracker", "track_eager_loads"]

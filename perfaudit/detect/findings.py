@@ -19,9 +19,9 @@ Pure: no Django import; works on :mod:`perfaudit.records` dataclasses only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
-from perfaudit.detect.fingerprint import fingerprint_sql, first_table, statement_verb
+from perfaudit.detect.fingerprint import first_table
 from perfaudit.detect.fixes import (
     JOINABLE,
     RELATIONS,
@@ -29,12 +29,13 @@ from perfaudit.detect.fixes import (
     suggest_removal,
     suggest_reuse,
 )
-from perfaudit.detect.grouping import NEVER_PER_ROW, shape_key
+from perfaudit.detect.grouping import NEVER_PER_ROW, group_duplicates, sql_shape
+from perfaudit.detect.grouping import Group as _Group
+from perfaudit.detect.grouping import group_shapes as _group_shapes
 from perfaudit.errors import ConfigError
 from perfaudit.records import (
     DEFAULT_THRESHOLD,
     MIN_THRESHOLD,
-    CallSite,
     CapturedQuery,
     EagerLoad,
     Finding,
@@ -42,24 +43,6 @@ from perfaudit.records import (
 )
 
 __all__ = ["detect_findings"]
-
-# Transaction control repeats by design (one savepoint per atomic block): not a query problem.
-TRANSACTION_VERBS = frozenset({"savepoint", "release", "rollback", "commit", "begin", "start"})
-
-
-@dataclass
-class _Group:
-    """Queries of one shape from one call site (internal, mutable while grouping)."""
-
-    fingerprint: str
-    callsite: CallSite | None
-    is_framework: bool
-    alias: str
-    indexes: list[int] = field(default_factory=list)
-    executions: set[tuple[str, str]] = field(default_factory=set)  # distinct (sql, params)
-
-    def trigger(self, queries: Sequence[CapturedQuery]) -> Trigger | None:
-        return next((queries[i].trigger for i in self.indexes if queries[i].trigger), None)
 
 
 def detect_findings(
@@ -82,41 +65,17 @@ def detect_findings(
     shapes: dict[str, str] = {}  # a loop sends the same SQL text many times: fingerprint once
     for query in queries:
         if query.sql not in shapes:
-            shapes[query.sql] = fingerprint_sql(query.sql)
+            shapes[query.sql] = sql_shape(query.sql)
     prints = [shapes[query.sql] for query in queries]
     loops = [g for g in _group_shapes(queries, prints) if _is_n_plus_one(g, threshold, queries)]
     covered = {i for g in loops for i in g.indexes}
     ranked: list[tuple[int, Finding]] = []
     for chain in _chain_relations(loops, queries):
         ranked.append((chain[0].indexes[0], _n_plus_one_finding(chain, queries)))
-    for indexes in _group_duplicates(queries, prints, covered):
+    for indexes in group_duplicates(queries, prints, covered):
         ranked.append((indexes[0], _duplicate_finding(indexes, queries, prints[indexes[0]])))
     ranked.sort(key=lambda pair: pair[0])
     return tuple(f for _, f in ranked) + _unused_eager_load_findings(eager_loads)
-
-
-def _params_key(query: CapturedQuery) -> str:
-    # repr, not hash: params may hold lists (PostgreSQL arrays), and 1 == True == 1.0 would
-    # make different values look equal.
-    return repr(query.params)
-
-
-def _is_data_statement(fingerprint: str) -> bool:
-    return statement_verb(fingerprint) not in TRANSACTION_VERBS
-
-
-def _group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> list[_Group]:
-    groups: dict[tuple[object, ...], _Group] = {}
-    for index, (query, shape) in enumerate(zip(queries, prints, strict=True)):
-        if not _is_data_statement(shape):
-            continue
-        key = (query.is_framework, query.alias, shape_key(query, shape), query.callsite)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = _Group(shape, query.callsite, query.is_framework, query.alias)
-        group.indexes.append(index)
-        group.executions.add((query.sql, _params_key(query)))
-    return list(groups.values())  # dicts keep insertion order: first occurrence first
 
 
 def _is_n_plus_one(group: _Group, threshold: int, queries: Sequence[CapturedQuery]) -> bool:
@@ -125,18 +84,6 @@ def _is_n_plus_one(group: _Group, threshold: int, queries: Sequence[CapturedQuer
         return False
     trigger = group.trigger(queries)
     return trigger is None or trigger.kind not in NEVER_PER_ROW
-
-
-def _group_duplicates(
-    queries: Sequence[CapturedQuery], prints: Sequence[str], covered: set[int]
-) -> list[list[int]]:
-    groups: dict[tuple[object, ...], list[int]] = {}
-    for index, query in enumerate(queries):
-        if index in covered or not _is_data_statement(prints[index]):
-            continue
-        key = (query.is_framework, query.alias, query.sql, _params_key(query))
-        groups.setdefault(key, []).append(index)
-    return [indexes for indexes in groups.values() if len(indexes) >= 2]
 
 
 def _chain_relations(loops: list[_Group], queries: Sequence[CapturedQuery]) -> list[list[_Group]]:

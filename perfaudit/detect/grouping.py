@@ -1,16 +1,32 @@
-"""What makes queries one loop: the key detect groups a request's queries by.
+"""What makes queries one loop: the key detect groups a request's queries by, and the groups.
+
+:func:`group_shapes` gathers a request's queries by :func:`shape_key` and call site (the
+candidates for an N+1), :func:`group_duplicates` by SQL and values. Both run over every query
+of every request and every test: each key part is worked out once per distinct object.
 
 Pure: no Django import; works on :mod:`perfaudit.records` dataclasses only.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from perfaudit.detect.fingerprint import statement_verb
-from perfaudit.records import CapturedQuery
+from perfaudit.detect.fingerprint import fingerprint_sql, statement_verb
+from perfaudit.records import CallSite, CapturedQuery, Trigger
 
-__all__ = ["NEVER_PER_ROW", "shape_key"]
+__all__ = [
+    "NEVER_PER_ROW",
+    "Group",
+    "group_duplicates",
+    "group_shapes",
+    "is_data_statement",
+    "params_key",
+    "shape_key",
+    "sql_shape",
+]
 
 # A relation read or written row by row is one loop whatever SQL each row gets: the ORM
 # varies it with the values (NULL vs a placeholder, a boolean column vs NOT it, list lengths).
@@ -39,3 +55,103 @@ def shape_key(query: CapturedQuery, shape: str) -> tuple[object, ...]:
     if "not " in shape or " null" in shape:
         shape = _NULL_TEST.sub("= ?", _NEGATED_COLUMN.sub("", shape))
     return ("sql", shape)
+
+
+# Transaction control repeats by design (one savepoint per atomic block): not a query problem.
+TRANSACTION_VERBS = frozenset({"savepoint", "release", "rollback", "commit", "begin", "start"})
+
+
+@dataclass
+class Group:
+    """Queries of one shape from one call site (mutable while grouping)."""
+
+    fingerprint: str
+    callsite: CallSite | None
+    is_framework: bool
+    alias: str
+    indexes: list[int] = field(default_factory=list)
+    # Distinct (sql, params), up to two: whether they differ is all that is asked of them.
+    executions: set[tuple[str, str]] = field(default_factory=set)
+
+    def trigger(self, queries: Sequence[CapturedQuery]) -> Trigger | None:
+        return next((queries[i].trigger for i in self.indexes if queries[i].trigger), None)
+
+
+def sql_shape(sql: str) -> str:
+    """fingerprint_sql(sql), worked out once per SQL text for the process, not per request.
+
+    The same views send the same SQL in every request and every test; a text too long to
+    be worth keeping (a bulk INSERT's) is fingerprinted each time instead.
+    """
+    if len(sql) > _CACHED_SQL_CHARS:
+        return fingerprint_sql(sql)
+    return _cached_fingerprint(sql)
+
+
+_CACHED_SQL_CHARS = 8192
+_cached_fingerprint = functools.lru_cache(maxsize=4096)(fingerprint_sql)
+
+
+def params_key(query: CapturedQuery) -> str:
+    """The key of a query's values: equal for the same values, different otherwise."""
+    # repr, not hash: params may hold lists (PostgreSQL arrays), and 1 == True == 1.0 would
+    # make different values look equal.
+    return repr(query.params)
+
+
+def is_data_statement(fingerprint: str) -> bool:
+    """Whether a statement reads or writes data (transaction control does not)."""
+    return statement_verb(fingerprint) not in TRANSACTION_VERBS
+
+
+def group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> list[Group]:
+    """The data statements in groups of one shape_key and call site, first seen first."""
+    groups: dict[tuple[object, ...], Group] = {}
+    is_data: dict[str, bool] = {}
+    # A loop's queries share their Trigger and CallSite objects: each key part is worked out
+    # once per object (by id: the queries keep them alive), and equal call sites share a
+    # number (hashing a CallSite hashes its six fields).
+    shape_keys: dict[tuple[int, str], tuple[object, ...]] = {}
+    site_numbers: dict[int, int] = {}
+    numbers: dict[CallSite | None, int] = {}
+    for index, query in enumerate(queries):
+        shape = prints[index]
+        data = is_data.get(shape)
+        if data is None:
+            data = is_data[shape] = is_data_statement(shape)
+        if not data:
+            continue
+        callsite = query.callsite
+        site = site_numbers.get(id(callsite))
+        if site is None:
+            site = site_numbers[id(callsite)] = numbers.setdefault(callsite, len(numbers))
+        same = shape_keys.get((id(query.trigger), shape))
+        if same is None:
+            same = shape_keys[(id(query.trigger), shape)] = shape_key(query, shape)
+        key = (query.is_framework, query.alias, same, site)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = Group(shape, callsite, query.is_framework, query.alias)
+        group.indexes.append(index)
+        if len(group.executions) < 2:  # a loop's params: two repr() calls, not one a row
+            group.executions.add((query.sql, params_key(query)))
+    return list(groups.values())  # dicts keep insertion order: first occurrence first
+
+
+def group_duplicates(
+    queries: Sequence[CapturedQuery], prints: Sequence[str], covered: set[int]
+) -> list[list[int]]:
+    """Indexes of the same SQL with the same values, run twice or more, outside ``covered``."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    is_data: dict[str, bool] = {}
+    for index, query in enumerate(queries):
+        if index in covered:
+            continue
+        shape = prints[index]
+        data = is_data.get(shape)
+        if data is None:
+            data = is_data[shape] = is_data_statement(shape)
+        if data:
+            key = (query.is_framework, query.alias, query.sql, params_key(query))
+            groups.setdefault(key, []).append(index)
+    return [indexes for indexes in groups.values() if len(indexes) >= 2]

@@ -83,17 +83,20 @@ def _scale_dict(run: ScaleRun) -> dict[str, Any]:
 
 def twin_dict(twin: TwinRun) -> dict[str, Any]:
     audit, timing = twin.audit, twin.timing
+    timing_dict: dict[str, Any] = {
+        "min_ms": round(timing.min_ms, 3),
+        "median_ms": round(timing.median_ms, 3),
+        "iqr_ms": round(timing.iqr_ms, 3),
+        "rounds": timing.rounds,
+    }
+    if twin.is_timed_from_capture:  # optional: absent from every report before it existed
+        timing_dict["from_captured_run"] = True
     return {
         "status": audit.status,
         "query_count": audit.query_count,
         "view_query_count": audit.view_query_count,
         "framework_query_count": twin.framework_query_count,
-        "timing": {
-            "min_ms": round(timing.min_ms, 3),
-            "median_ms": round(timing.median_ms, 3),
-            "iqr_ms": round(timing.iqr_ms, 3),
-            "rounds": timing.rounds,
-        },
+        "timing": timing_dict,
         "findings": [finding_dict(f) for f in audit.findings],
     }
 
