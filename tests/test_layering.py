@@ -218,6 +218,12 @@ def test_the_readme_architecture_names_every_part_of_the_tree() -> None:
     diagram = section.split("```", 2)[1]
     parts = {p.name + "/" for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
     parts |= {p.name for p in PACKAGE.glob("*.py") if p.name not in ("__init__.py", "__main__.py")}
+    words = set(re.findall(r"[a-z_]+", diagram))
+    parts |= {
+        f"{m.parent.name}/{m.stem}"
+        for m in PACKAGE.glob("*/*.py")
+        if m.stem != "__init__" and m.stem not in words
+    }
     missing = sorted(p for p in parts if p not in diagram)
     assert not missing, f"README's architecture diagram leaves out {missing}"
     named = set(re.findall(r"^  ([a-z_]+/|[a-z_]+\.py)", diagram, re.M))
