@@ -241,3 +241,35 @@ def test_prefetch_queries_under_an_orm_frame_are_not_relation_accesses(shop) -> 
         Trigger("deferred", "shop.Product", ""),
         Trigger("queryset", "shop.Tag", ""),
     ]
+
+
+def _project_wrapper(execute, sql, params, many, context):
+    return execute(sql, params, many, context)
+
+
+def _two_frame_wrapper(execute, sql, params, many, context):
+    return _project_wrapper(execute, sql, params, many, context)
+
+
+@pytest.mark.parametrize("wrapper", [_project_wrapper, _two_frame_wrapper])
+def test_a_projects_own_execute_wrapper_is_not_the_call_site(shop, wrapper) -> None:
+    # Installed before the capture, the project's wrapper runs outside perfaudit's: its frames
+    # sit between the query and the line that ran it, and are not that line.
+    review = Review.objects.order_by("id").first()
+    with connection.execute_wrapper(wrapper), capture_queries() as queries:
+        review.author  # noqa: B018  # under-a-wrapper
+    assert only_trigger(queries) == Trigger("forward", "shop.Review", "author", "shop.Customer")
+    function = "test_a_projects_own_execute_wrapper_is_not_the_call_site"
+    assert queries[0].callsite == CallSite(HERE, line_of("under-a-wrapper"), function)
+
+
+def test_a_raw_cursor_query_is_at_the_line_that_ran_it(shop) -> None:
+    touch = "UPDATE shop_tag SET name = name WHERE id = %s"
+    with capture_queries() as queries, connection.cursor() as cursor:
+        cursor.execute("SELECT 1")  # raw-execute
+        cursor.executemany(touch, [(1,), (2,)])  # raw-executemany
+    function = "test_a_raw_cursor_query_is_at_the_line_that_ran_it"
+    assert [(q.callsite, q.many) for q in queries] == [
+        (CallSite(HERE, line_of("raw-execute"), function), False),
+        (CallSite(HERE, line_of("raw-executemany"), function), True),
+    ]

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import django
 from django.db import connections
+from django.db.backends.utils import CursorWrapper
 
 from perfaudit.errors import PerfAuditError
 
@@ -50,6 +51,10 @@ class Sink(Protocol):
 
 
 _in_context: ContextVar[tuple[Sink, ...]] = ContextVar("perfaudit_captures", default=())
+
+# The one Django function that calls execute wrappers; CursorWrapper.execute() and
+# executemany() are its only callers. None if a Django release renames it.
+_CALLS_WRAPPERS = getattr(getattr(CursorWrapper, "_execute_with_wrappers", None), "__code__", None)
 
 
 class _WatchedStore(threading.local):
@@ -91,6 +96,8 @@ class _Hub:
         self.open: list[tuple[Sink, int]] = []  # (capture, thread ident that opened it)
         self.store: Any = None
         self.adopted: dict[int, Any] = {}  # id(connection) -> connection (kept alive)
+        # One bound method, installed on every connection: found again by identity.
+        self.wrapper = self.dispatch
 
     def enter(self, sink: Sink) -> None:
         with self.lock:
@@ -118,8 +125,8 @@ class _Hub:
             adopted, self.adopted = self.adopted, {}
         for connection in adopted.values():
             wrappers = connection.execute_wrappers
-            while self.dispatch in wrappers:
-                wrappers.remove(self.dispatch)
+            while self.wrapper in wrappers:
+                wrappers.remove(self.wrapper)
 
     def adopt(self, connection: Any) -> None:
         if self.adopted.get(id(connection)) is connection:
@@ -128,7 +135,7 @@ class _Hub:
             if not self.open or self.adopted.get(id(connection)) is connection:
                 return
             self.adopted[id(connection)] = connection
-            connection.execute_wrappers.append(self.dispatch)
+            connection.execute_wrappers.append(self.wrapper)
 
     def owners(self) -> tuple[Sink, ...]:
         open_now = self.open
@@ -145,19 +152,53 @@ class _Hub:
     def dispatch(
         self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
     ) -> Any:
-        owners = self.owners()
-        if not owners:
-            return execute(sql, params, many, context)
-        start = time.perf_counter()
+        # Runs for every query of the process while a capture is open: the usual case (one
+        # capture, and this is its context) is tested inline.
+        open_now = self.open
+        in_context = _in_context.get()
+        if len(open_now) == 1 and in_context and in_context[-1] is open_now[0][0]:
+            owners = in_context[-1:]
+        else:
+            owners = self.owners()
+            if not owners:
+                return execute(sql, params, many, context)
+        start = _clock()
         try:
             return execute(sql, params, many, context)
         finally:
-            duration_ms = (time.perf_counter() - start) * 1000
-            # Frame 0 is this one, 1 the functools.partial Django built around it.
-            frame = sys._getframe(1)
-            alias = context["connection"].alias
+            duration_ms = (_clock() - start) * 1000
+            connection = context["connection"]
+            frame = _caller_of_cursor(connection.execute_wrappers.index(self.wrapper))
+            alias = connection.alias
             for owner in owners:
                 owner.record(frame, sql, params, many, alias, duration_ms)
+
+
+def _caller_of_cursor(position: int) -> FrameType | None:
+    """The frame that called the cursor's execute()/executemany(), seen from dispatch().
+
+    Above dispatch() are the frames of the wrappers installed before it (one each), then
+    Django's ``_execute_with_wrappers`` and the ``CursorWrapper`` method that called it: none
+    of them is the query's. ``sys._getframe(n)`` gives a frame without creating frame objects
+    for the ones it skips, which walking ``f_back`` would.
+    """
+    get_frame = sys._getframe
+    try:
+        first = get_frame(position + 2)  # 0 is this function, 1 dispatch()
+        if first.f_code is _CALLS_WRAPPERS:
+            return get_frame(position + 4)
+    except ValueError:  # fewer frames than wrappers: some wrapper is not a Python function
+        return get_frame(2)
+    # A wrapper that runs in more than one frame: look for Django's function.
+    frame: FrameType | None = first
+    while frame is not None and frame.f_code is not _CALLS_WRAPPERS:
+        frame = frame.f_back
+    if frame is None or frame.f_back is None:
+        return get_frame(2)  # not found: the whole stack, as it is
+    return frame.f_back.f_back
+
+
+_clock = time.perf_counter
 
 
 _HUB = _Hub()
