@@ -3,7 +3,7 @@
 Each code object gets a role once (cached by identity): the audited project's code, a library,
 or one of the few Django/DRF/Jinja2 functions whose frames say something about the query (a
 related descriptor, a queryset method, a save, a signal, a template node, the request handler).
-:class:`StackWalk` walks a query's stack innermost frame first and keeps what capture needs.
+:func:`walk_stack` walks a query's stack innermost frame first and keeps what capture needs.
 """
 
 from __future__ import annotations
@@ -124,133 +124,122 @@ def _classify(filename: str, name: str) -> str:
     return USER if filename.endswith(".py") else JINJA
 
 
-class StackWalk:
-    """What a query's stack says, read in one walk from ``frame`` outwards."""
+# What walk_stack() returns, in this order.
+Walk = tuple[
+    "FrameType | None",  # callsite: the first frame of the project's code
+    "tuple[str, int | None] | None",  # template: (template name, line)
+    "tuple[str, FrameType] | None",  # declaration: the DRF/admin frame, inside it
+    "tuple[str, FrameType] | None",  # trigger_frame: (role, a descriptor/manager/deferred frame)
+    "FrameType | None",  # queryset_frame: the innermost QuerySet method
+    str,  # operation: the QuerySet method nearest the project's code
+    "tuple[str, FrameType] | None",  # write_frame: (role, a save/delete/related write)
+    "FrameType | None",  # gfk_frame: a GenericForeignKey read
+    bool,  # is_content_type_cache
+    bool,  # is_prefetch
+    bool,  # is_framework: run by middleware or authentication, not by the view
+    str,  # signal: "post_save of app.Model" when a signal handler ran it
+    "FrameType | None",  # fired_by: the project frame that sent that signal
+]
 
-    __slots__ = (
-        "callsite",
-        "declaration",
-        "fired_by",
-        "gfk_frame",
-        "in_request",
-        "in_view",
-        "is_auth",
-        "is_content_type_cache",
-        "is_prefetch",
-        "operation",
-        "queryset_frame",
-        "signal",
-        "template",
-        "trigger_frame",
-        "write_frame",
-    )  # fmt: skip
 
-    callsite: FrameType | None  # the first frame of the project's code
-    template: tuple[str, int | None] | None  # (template name, line)
-    declaration: tuple[str, FrameType] | None  # DRF/admin frame, inside it
-    trigger_frame: tuple[str, FrameType] | None
-    queryset_frame: FrameType | None
-    operation: str  # the QuerySet method nearest the project's code
-    write_frame: tuple[str, FrameType] | None
-    gfk_frame: FrameType | None
-    is_content_type_cache: bool
-    is_prefetch: bool
-    is_auth: bool
-    in_request: bool
-    in_view: bool
-    signal: str
-    fired_by: FrameType | None
+def walk_stack(frame: FrameType | None) -> Walk:
+    """What a query's stack says, read in one walk from ``frame`` outwards.
 
-    def __init__(self, frame: FrameType | None) -> None:
-        # Runs for every query: locals, not attributes, until the end; identity tests on the
-        # role constants; the commonest roles first.
-        role_of = _roles.get
-        callsite = fired_by = queryset_frame = gfk_frame = child = None
-        template: tuple[str, int | None] | None = None
-        declaration = trigger_frame = write_frame = None
-        operation = signal = ""
-        signal_seen = is_content_type_cache = is_prefetch = is_auth = False
-        in_request = in_view = False
-        while frame is not None:
-            code = frame.f_code
-            role = role_of(id(code)) or frame_role(code)
-            if role is LIBRARY:
-                pass
-            elif role is USER:
-                if callsite is None:
-                    callsite = frame
-                elif signal_seen and fired_by is None:
-                    fired_by = frame
-            elif role is QUERYSET:
-                if queryset_frame is None:
-                    queryset_frame = frame
-                if callsite is None:
-                    operation = code.co_name
-            elif role is DESCRIPTOR or role is MANAGER or role is DEFERRED:
-                if trigger_frame is None:
-                    trigger_frame = (role, frame)
-            elif role is GET_RESPONSE or role is HANDLER:
-                # The request's handler: the frames above it are middleware and the caller's.
-                in_request = True
-                in_view = role is GET_RESPONSE and (
-                    child is not None and child.f_code.co_name not in _NOT_THE_VIEW
-                )
-                if in_view or role is HANDLER:
-                    break
-            elif role is STOP:
+    Runs for every query: locals until the end, one tuple out; identity tests on the role
+    constants; the commonest roles first.
+    """
+    role_of = _roles.get
+    callsite = fired_by = queryset_frame = gfk_frame = child = None
+    template: tuple[str, int | None] | None = None
+    declaration = trigger_frame = write_frame = None
+    operation = signal = ""
+    signal_seen = is_content_type_cache = is_prefetch = is_auth = False
+    in_request = in_view = False
+    while frame is not None:
+        code = frame.f_code
+        role = role_of(id(code)) or frame_role(code)
+        if role is LIBRARY:
+            pass
+        elif role is USER:
+            if callsite is None:
+                callsite = frame
+            elif signal_seen and fired_by is None:
+                fired_by = frame
+        elif role is QUERYSET:
+            if queryset_frame is None:
+                queryset_frame = frame
+            if callsite is None:
+                operation = code.co_name
+        elif role is DESCRIPTOR or role is MANAGER or role is DEFERRED:
+            if trigger_frame is None:
+                trigger_frame = (role, frame)
+        elif role is GET_RESPONSE or role is HANDLER:
+            # The request's handler: the frames above it are middleware and the caller's.
+            in_request = True
+            in_view = role is GET_RESPONSE and (
+                child is not None and child.f_code.co_name not in _NOT_THE_VIEW
+            )
+            if in_view or role is HANDLER:
                 break
-            elif role is SAVE or role is DELETE or role is RELATED_WRITE:
-                # Only the write's own statements: a signal handler's queries are its own.
-                if callsite is None and write_frame is None:
-                    write_frame = (role, frame)
-            elif role is SIGNAL:
-                if callsite is not None and not signal_seen:
-                    signal_seen = True
-                    signal = _signal_name(frame)
-            elif role is NODE:
-                if template is None:
-                    template = _django_template(frame.f_locals.get("self"))
-            elif role is JINJA:
-                jinja = frame.f_globals.get("__jinja_template__")
-                if jinja is None:
-                    if callsite is None and code.co_filename[0] != "<":
-                        callsite = frame
-                elif template is None:
-                    name = jinja.name or jinja.filename or "<template>"
-                    template = (str(name), jinja.get_corresponding_lineno(frame.f_lineno))
-            elif role is GENERIC_FK:
-                if callsite is None and gfk_frame is None:
-                    gfk_frame = frame
-            elif role is CONTENT_TYPE_CACHE:
-                is_content_type_cache = True
-            elif role is ADMIN_COUNT:
-                # The change list's own counts: no project line runs them, its ModelAdmin does.
-                if callsite is None and declaration is None:
-                    declaration = (role, frame)
-            elif role is SERIALIZER or role is ADMIN_LIST:
-                # A ListSerializer's loop has no field of its own: its parent's frame does.
-                if (
-                    callsite is None
-                    and declaration is None
-                    and (role is ADMIN_LIST or "field" in frame.f_locals)
-                ):
-                    declaration = (role, frame)
-            elif role is PREFETCH:
-                is_prefetch = True
-            elif role is AUTH:
-                is_auth = True
-            child = frame
-            frame = frame.f_back
-        self.callsite, self.fired_by, self.template = callsite, fired_by, template
-        self.queryset_frame, self.operation, self.trigger_frame = (
-            queryset_frame,
-            operation,
-            trigger_frame,
-        )
-        self.write_frame, self.gfk_frame, self.declaration = write_frame, gfk_frame, declaration
-        self.signal, self.is_content_type_cache = signal, is_content_type_cache
-        self.is_prefetch, self.is_auth = is_prefetch, is_auth
-        self.in_request, self.in_view = in_request, in_view
+        elif role is STOP:
+            break
+        elif role is SAVE or role is DELETE or role is RELATED_WRITE:
+            # Only the write's own statements: a signal handler's queries are its own.
+            if callsite is None and write_frame is None:
+                write_frame = (role, frame)
+        elif role is SIGNAL:
+            if callsite is not None and not signal_seen:
+                signal_seen = True
+                signal = _signal_name(frame)
+        elif role is NODE:
+            if template is None:
+                template = _django_template(frame.f_locals.get("self"))
+        elif role is JINJA:
+            jinja = frame.f_globals.get("__jinja_template__")
+            if jinja is None:
+                if callsite is None and code.co_filename[0] != "<":
+                    callsite = frame
+            elif template is None:
+                name = jinja.name or jinja.filename or "<template>"
+                template = (str(name), jinja.get_corresponding_lineno(frame.f_lineno))
+        elif role is GENERIC_FK:
+            if callsite is None and gfk_frame is None:
+                gfk_frame = frame
+        elif role is CONTENT_TYPE_CACHE:
+            is_content_type_cache = True
+        elif role is ADMIN_COUNT:
+            # The change list's own counts: no project line runs them, its ModelAdmin does.
+            if callsite is None and declaration is None:
+                declaration = (role, frame)
+        elif role is SERIALIZER or role is ADMIN_LIST:
+            # A ListSerializer's loop has no field of its own: its parent's frame does.
+            if (
+                callsite is None
+                and declaration is None
+                and (role is ADMIN_LIST or "field" in frame.f_locals)
+            ):
+                declaration = (role, frame)
+        elif role is PREFETCH:
+            is_prefetch = True
+        elif role is AUTH:
+            is_auth = True
+        child = frame
+        frame = frame.f_back
+    return (
+        callsite,
+        template,
+        declaration,
+        trigger_frame,
+        queryset_frame,
+        operation,
+        write_frame,
+        gfk_frame,
+        is_content_type_cache,
+        is_prefetch,
+        is_auth or (in_request and not in_view),
+        signal,
+        fired_by,
+    )
 
 
 def _django_template(node: Any) -> tuple[str, int | None] | None:

@@ -3,7 +3,7 @@
 :func:`capture_queries` routes every query of the block to a :class:`QueryRecorder`, on every
 database alias and every thread the block uses (see :mod:`perfaudit.capture.threads`).
 For each query
-:class:`~perfaudit.capture.frames.StackWalk` reads the Python stack once, innermost frame first: the
+:func:`~perfaudit.capture.frames.walk_stack` reads the Python stack once, innermost frame first: the
 first frame of the audited project's own code is the call site (or the serializer field or
 ``list_display`` entry a library loop was rendering, see :mod:`perfaudit.capture.declarations`),
 Django's template node or Jinja2's template frame gives the template line, the ORM frames give
@@ -29,8 +29,8 @@ from perfaudit.capture.frames import (
     DESCRIPTOR,
     MANAGER,
     USER,
-    StackWalk,
     frame_role,
+    walk_stack,
 )
 from perfaudit.capture.threads import open_capture
 from perfaudit.capture.triggers import (
@@ -63,10 +63,12 @@ class QueryRecorder:
     def __init__(self, queries: list[CapturedQuery], root: Path | None) -> None:
         self.queries = queries
         self.root = root_prefix(root)
-        # A loop issues its query from one line: build that line's CallSite once. Keyed by the
-        # code's id and the instruction offset (hashing a code object hashes its bytecode,
-        # and f_lineno searches the line table); the value holds the code, keeping its id.
-        self.callsites: dict[tuple[object, ...], tuple[CodeType, CallSite]] = {}
+        # A loop issues its query from one line: build that line's CallSite once. Keyed by
+        # the code's id, then the instruction offset (hashing a code object hashes its
+        # bytecode, and f_lineno searches the line table); the value holds the code, keeping
+        # its id its own. Sites inside a template are keyed apart.
+        self.callsites: dict[int, tuple[CodeType, dict[int, CallSite]]] = {}
+        self.template_sites: dict[tuple[object, ...], tuple[CodeType, CallSite]] = {}
 
     def record(
         self,
@@ -77,15 +79,38 @@ class QueryRecorder:
         alias: str,
         duration_ms: float,
     ) -> None:
-        walk = StackWalk(frame)
+        (
+            user_frame,
+            template,
+            declaration,
+            trigger_frame,
+            queryset_frame,
+            operation,
+            write_frame,
+            gfk_frame,
+            is_content_type_cache,
+            is_prefetch,
+            is_framework,
+            signal,
+            fired_by,
+        ) = walk_stack(frame)
         callsite = None
-        if walk.declaration is not None:
-            callsite = declaration_site(walk.declaration, self.root)
+        if declaration is not None:
+            callsite = declaration_site(declaration, self.root)
         if callsite is None:
-            callsite = self.callsite(walk.callsite, walk.template)
-        fired_by = None if walk.fired_by is None else self.callsite(walk.fired_by, None)
-        if params is not None:
+            if template is None and user_frame is not None:
+                callsite = self.callsite(user_frame)
+            else:
+                callsite = self.template_callsite(user_frame, template)
+        if params is not None and type(params) is not tuple:
             params = tuple(sorted(params.items())) if isinstance(params, dict) else tuple(params)
+        if is_content_type_cache:
+            # One query per content type for the life of the process: never a per-row read.
+            trigger: Trigger | None = _CONTENT_TYPE_CACHE
+        else:
+            trigger = resolve_trigger(
+                trigger_frame, queryset_frame, operation, write_frame, gfk_frame, is_prefetch
+            )
         query = _new(CapturedQuery)
         # What CapturedQuery(...) would set, without its frozen __init__: that sets each field
         # through object.__setattr__ (plain assignment is forbidden), a fifth of capture's
@@ -98,28 +123,45 @@ class QueryRecorder:
                 "duration_ms": duration_ms,
                 "alias": alias,
                 "callsite": callsite,
-                "trigger": resolve_trigger(walk),
-                "is_framework": walk.is_auth or (walk.in_request and not walk.in_view),
+                "trigger": trigger,
+                "is_framework": is_framework,
                 "many": many,
-                "signal": walk.signal,
-                "fired_by": fired_by,
+                "signal": signal,
+                "fired_by": None if fired_by is None else self.callsite(fired_by),
             }
         )
         self.queries.append(query)
 
-    def callsite(
+    def callsite(self, frame: FrameType) -> CallSite:
+        """The CallSite of the line ``frame`` is running."""
+        code = frame.f_code
+        by_code = self.callsites.get(id(code))
+        if by_code is None:
+            by_code = self.callsites[id(code)] = (code, {})
+        lasti = frame.f_lasti
+        site = by_code[1].get(lasti)
+        if site is None:
+            site = by_code[1][lasti] = CallSite(
+                file=relative_file(code.co_filename, self.root),
+                line=frame.f_lineno,
+                function=code.co_qualname,
+            )
+        return site
+
+    def template_callsite(
         self, frame: FrameType | None, template: tuple[str, int | None] | None
     ) -> CallSite | None:
+        """The CallSite of a query run while rendering ``template`` (or of no project line)."""
         if frame is None:
             if template is None:
                 return None
             return CallSite("", 0, "", template=template[0], template_line=template[1])
         code = frame.f_code
         key = (id(code), frame.f_lasti, template)
-        cached = self.callsites.get(key)
+        cached = self.template_sites.get(key)
         if cached is None:
             name, line = template if template is not None else (None, None)
-            cached = self.callsites[key] = (
+            cached = self.template_sites[key] = (
                 code,
                 CallSite(
                     file=relative_file(code.co_filename, self.root),
@@ -132,30 +174,37 @@ class QueryRecorder:
         return cached[1]
 
 
-def resolve_trigger(walk: StackWalk) -> Trigger | None:
+_CONTENT_TYPE_CACHE = Trigger("content_type_cache", "contenttypes.ContentType", "")
+
+
+def resolve_trigger(
+    trigger_frame: tuple[str, FrameType] | None,
+    queryset_frame: FrameType | None,
+    operation: str,
+    write_frame: tuple[str, FrameType] | None,
+    gfk_frame: FrameType | None,
+    is_prefetch: bool,
+) -> Trigger | None:
     """The ORM access behind a query, from the frames its walk kept (innermost evidence first)."""
-    if walk.is_content_type_cache:
-        # One query per content type for the life of the process: never a per-row read.
-        return Trigger("content_type_cache", "contenttypes.ContentType", "")
     trigger = None
-    if walk.trigger_frame is not None and not walk.is_prefetch:
-        role, frame = walk.trigger_frame
+    if trigger_frame is not None and not is_prefetch:
+        role, frame = trigger_frame
         if role is DESCRIPTOR:  # the commonest: a forward FK read in a loop
             trigger = descriptor_trigger(frame.f_locals.get("self"))
         else:
-            trigger = _trigger_from_frame(role, frame, walk.queryset_frame)
-    if trigger is None and walk.write_frame is not None:
-        trigger = write_trigger(*walk.write_frame)
-    if trigger is None and walk.gfk_frame is not None and not walk.is_prefetch:
-        trigger = generic_fk_trigger(walk.gfk_frame.f_locals.get("self"))
-    if trigger is None and walk.queryset_frame is not None:
-        queryset = walk.queryset_frame.f_locals.get("self")
+            trigger = _trigger_from_frame(role, frame, queryset_frame)
+    if trigger is None and write_frame is not None:
+        trigger = write_trigger(*write_frame)
+    if trigger is None and gfk_frame is not None and not is_prefetch:
+        trigger = generic_fk_trigger(gfk_frame.f_locals.get("self"))
+    if trigger is None and queryset_frame is not None:
+        queryset = queryset_frame.f_locals.get("self")
         # A prefetch query carries the first instance in its hints, yet it is one query
         # for all rows, not a relation read row by row.
-        if walk.is_prefetch:
+        if is_prefetch:
             trigger = plain_trigger(queryset)
         else:
-            trigger = queryset_trigger(queryset, walk.operation, walk.queryset_frame)
+            trigger = queryset_trigger(queryset, operation, queryset_frame)
     return trigger
 
 

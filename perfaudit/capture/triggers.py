@@ -185,7 +185,8 @@ def queryset_trigger(
     if not isinstance(queryset, QuerySet):
         return None
     model = queryset.model
-    instance = getattr(queryset, "_hints", {}).get("instance")
+    hints = getattr(queryset, "_hints", None)
+    instance = hints.get("instance") if hints else None
     if not isinstance(instance, Model):
         return plain_trigger(queryset, operation)
     query = queryset.query

@@ -63,10 +63,12 @@ def detect_findings(
             "one query per row needs two rows to show."
         )
     shapes: dict[str, str] = {}  # a loop sends the same SQL text many times: fingerprint once
+    prints = []
     for query in queries:
-        if query.sql not in shapes:
-            shapes[query.sql] = sql_shape(query.sql)
-    prints = [shapes[query.sql] for query in queries]
+        shape = shapes.get(query.sql)
+        if shape is None:
+            shape = shapes[query.sql] = sql_shape(query.sql)
+        prints.append(shape)
     loops = [g for g in _group_shapes(queries, prints) if _is_n_plus_one(g, threshold, queries)]
     covered = {i for g in loops for i in g.indexes}
     ranked: list[tuple[int, Finding]] = []

@@ -107,35 +107,35 @@ def is_data_statement(fingerprint: str) -> bool:
 def group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> list[Group]:
     """The data statements in groups of one shape_key and call site, first seen first."""
     groups: dict[tuple[object, ...], Group] = {}
-    is_data: dict[str, bool] = {}
-    # A loop's queries share their Trigger and CallSite objects: each key part is worked out
-    # once per object (by id: the queries keep them alive), and equal call sites share a
-    # number (hashing a CallSite hashes its six fields).
-    shape_keys: dict[tuple[int, str], tuple[object, ...]] = {}
-    site_numbers: dict[int, int] = {}
+    # A loop's queries share their Trigger and CallSite objects and, through ``prints``, their
+    # shape string: a query whose objects were seen before joins that group by their ids
+    # alone (the queries and ``prints`` keep them alive). Otherwise the group's key is worked
+    # out, and equal call sites share a number (hashing a CallSite hashes its six fields).
+    by_ids: dict[tuple[object, ...], Group | None] = {}
     numbers: dict[CallSite | None, int] = {}
     for index, query in enumerate(queries):
         shape = prints[index]
-        data = is_data.get(shape)
-        if data is None:
-            data = is_data[shape] = is_data_statement(shape)
-        if not data:
+        callsite, trigger = query.callsite, query.trigger
+        ids = (id(shape), id(callsite), id(trigger), query.is_framework, query.alias)
+        group = by_ids.get(ids, _UNSEEN)
+        if group is _UNSEEN:
+            group = None
+            if is_data_statement(shape):
+                site = numbers.setdefault(callsite, len(numbers))
+                key = (query.is_framework, query.alias, shape_key(query, shape), site)
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = Group(shape, callsite, query.is_framework, query.alias)
+            by_ids[ids] = group
+        if group is None:  # transaction control
             continue
-        callsite = query.callsite
-        site = site_numbers.get(id(callsite))
-        if site is None:
-            site = site_numbers[id(callsite)] = numbers.setdefault(callsite, len(numbers))
-        same = shape_keys.get((id(query.trigger), shape))
-        if same is None:
-            same = shape_keys[(id(query.trigger), shape)] = shape_key(query, shape)
-        key = (query.is_framework, query.alias, same, site)
-        group = groups.get(key)
-        if group is None:
-            group = groups[key] = Group(shape, callsite, query.is_framework, query.alias)
         group.indexes.append(index)
         if len(group.executions) < 2:  # a loop's params: two repr() calls, not one a row
             group.executions.add((query.sql, params_key(query)))
     return list(groups.values())  # dicts keep insertion order: first occurrence first
+
+
+_UNSEEN = Group("", None, False, "")
 
 
 def group_duplicates(
