@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from perfaudit.capture.recorder import capture_queries
+from perfaudit.capture.recorder import CAPTURED_FIELDS, capture_queries
 from perfaudit.records import CapturedQuery
 from shopdemo.shop.models import Product, Review
 
@@ -22,7 +22,7 @@ def test_a_captured_query_is_what_the_constructor_builds(shop) -> None:
         list(Product.objects.filter(pk__in=[1, 2]))
     assert len(queries) == 2
     for query in queries:
-        assert list(vars(query)) == FIELDS  # every field, in order, and nothing else
+        assert not hasattr(query, "__dict__")  # slots: one object a query, for the GC
         rebuilt = CapturedQuery(**{name: getattr(query, name) for name in FIELDS})
         assert query == rebuilt
         assert hash(query) == hash(rebuilt)
@@ -30,4 +30,5 @@ def test_a_captured_query_is_what_the_constructor_builds(shop) -> None:
         with pytest.raises(dataclasses.FrozenInstanceError):
             query.sql = "changed"  # type: ignore[misc]
     assert queries[0].trigger is not None and queries[0].callsite is not None
+    assert list(CAPTURED_FIELDS) == FIELDS  # the recorder sets every field, in order
     assert queries[1].params is not None and len(queries[1].params) == 2
