@@ -182,10 +182,16 @@ def _caller_of_cursor(position: int) -> FrameType | None:
     of them is the query's. ``sys._getframe(n)`` gives a frame without creating frame objects
     for the ones it skips, which walking ``f_back`` would.
     """
+    global _first_wrapper_checked
     get_frame = sys._getframe
+    if position == 0 and _first_wrapper_checked:
+        return get_frame(4)
     try:
         first = get_frame(position + 2)  # 0 is this function, 1 dispatch()
         if first.f_code is _CALLS_WRAPPERS:
+            # The first wrapper is called by Django's function, whatever the query: once
+            # seen, the frame in between is not looked at again.
+            _first_wrapper_checked = _first_wrapper_checked or position == 0
             return get_frame(position + 4)
     except ValueError:  # fewer frames than wrappers: some wrapper is not a Python function
         return get_frame(2)
@@ -199,6 +205,7 @@ def _caller_of_cursor(position: int) -> FrameType | None:
 
 
 _clock = time.perf_counter
+_first_wrapper_checked = False
 
 
 _HUB = _Hub()
