@@ -10,6 +10,14 @@ from django.urls import path
 
 from shopdemo.shop.models import Category, Product
 
+try:  # DRF is a test extra
+    from django.contrib.auth.models import User
+    from rest_framework.authentication import BaseAuthentication
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+except ImportError:  # pragma: no cover
+    APIView = None  # type: ignore[assignment,misc]
+
 
 class CountingMiddleware:
     """Queries in process_view: the middleware's, not the view's."""
@@ -42,3 +50,21 @@ urlpatterns = [
     path("names/", category_names),
     path("async/", async_categories),
 ]
+
+if APIView is not None:
+
+    class HeaderAuthentication(BaseAuthentication):
+        """A project's own DRF authentication: the user named by a header."""
+
+        def authenticate(self, request: Any) -> tuple[Any, None] | None:
+            name = request.META.get("HTTP_X_USER")
+            return None if name is None else (User.objects.get(username=name), None)
+
+    class CategoryCount(APIView):
+        authentication_classes = [HeaderAuthentication]
+        permission_classes: list[Any] = []
+
+        def get(self, request: Any) -> Response:
+            return Response({"user": request.user.username, "count": Category.objects.count()})
+
+    urlpatterns.append(path("drf/", CategoryCount.as_view()))

@@ -199,6 +199,23 @@ def test_session_and_user_queries_are_framework(shop, client_as) -> None:
     assert queries[2].callsite.file == "shopdemo/shop/naive.py"
 
 
+def test_drf_authentication_queries_are_framework(shop, client) -> None:
+    # DRF authenticates when the view first reads request.user: the project's authentication
+    # class runs inside the view's dispatch, yet its query is authentication, not the view's.
+    pytest.importorskip("rest_framework")
+    from django.test import override_settings
+
+    User.objects.create(username="drf-reader")
+    with override_settings(ROOT_URLCONF="tests.capture_views"), capture_queries() as queries:
+        response = client.get("/drf/", HTTP_X_USER="drf-reader")
+    assert response.status_code == 200, response.content
+    assert [(q.is_framework, "auth_user" in q.sql) for q in queries] == [
+        (True, True),
+        (False, False),
+    ]
+    assert queries[0].callsite.file == "tests/capture_views.py"
+
+
 def test_anonymous_requests_have_no_framework_queries(shop, client) -> None:
     with capture_queries() as queries:
         client.get("/api/naive/products/")

@@ -233,6 +233,46 @@ def test_per_row_writes_get_a_bulk_fix(sql, suggestion):
     assert (finding.table, finding.suggestion) == ("shop_tag", suggestion)
 
 
+SAVED_TAG = Trigger("row_save", "shop.Tag", "")
+DELETED_TAG = Trigger("row_delete", "shop.Tag", "")
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        pytest.param(
+            [
+                (SAVED_TAG, 'INSERT INTO "shop_tag" ("name") VALUES (%s)', ("a",)),
+                (
+                    SAVED_TAG,
+                    'UPDATE "shop_tag" SET "name" = %s WHERE "shop_tag"."id" = %s',
+                    ("b", 1),
+                ),
+            ],
+            id="create-then-save",
+        ),
+        pytest.param(
+            [
+                (DELETED_TAG, 'DELETE FROM "shop_product_tags" WHERE "tag_id" IN (%s)', (1,)),
+                (DELETED_TAG, 'DELETE FROM "shop_tag" WHERE "shop_tag"."id" IN (%s)', (1,)),
+            ],
+            id="delete-with-its-cascade",
+        ),
+    ],
+)
+def test_one_rows_own_statements_are_not_a_per_row_write(statements):
+    # One create() then save(), or one delete() and its cascade: one row, not a loop.
+    queries = [query(sql, params, trigger=trigger) for trigger, sql, params in statements]
+    assert detect_findings(queries) == ()
+
+
+def test_a_save_loop_over_existing_rows_is_still_a_per_row_write():
+    sql = 'UPDATE "shop_tag" SET "name" = %s WHERE "shop_tag"."id" = %s'
+    queries = [query(sql, ("n", pk), trigger=SAVED_TAG) for pk in (1, 2, 3)]
+    (finding,) = detect_findings(queries)
+    assert (finding.kind, finding.count, finding.model) == ("n_plus_one", 3, "shop.Tag")
+
+
 def test_suggest_fix_is_public_for_renderers():
     assert (
         suggest_fix(AUTHOR, "") == "Add select_related('author') to the queryset that loads Review."

@@ -74,6 +74,7 @@ _NOT_THE_VIEW = frozenset(
      "check_response", "process_template_response"}
 )  # fmt: skip
 _DRF_SERIALIZERS = os.sep + os.path.join("rest_framework", "serializers.py")
+_DRF_REQUEST = os.sep + os.path.join("rest_framework", "request.py")
 # pytest's frames that call a test function or a fixture: the thirty-odd frames of pytest and
 # pluggy above them say nothing about a query, so the walk of a test's query ends there.
 _PYTEST = os.sep + "_pytest" + os.sep
@@ -116,6 +117,8 @@ def _classify(filename: str, name: str) -> str:
         return STOP
     if filename.endswith(_DRF_SERIALIZERS) and name == "to_representation":
         return SERIALIZER
+    if filename.endswith(_DRF_REQUEST) and name == "_authenticate":
+        return AUTH  # the authentication classes, run when the view first reads request.user
     if filename == "<template>":  # Jinja2's Environment.from_string()
         return JINJA
     if filename.startswith("<") or filename.startswith(_LIBRARY_DIRS):

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from perfaudit.detect.fingerprint import fingerprint_sql, statement_verb
+from perfaudit.detect.fingerprint import fingerprint_sql, first_table, statement_verb
 from perfaudit.records import CallSite, CapturedQuery, Trigger
 
 __all__ = [
@@ -50,8 +50,19 @@ def shape_key(query: CapturedQuery, shape: str) -> tuple[object, ...]:
     """
     trigger = query.trigger
     if trigger is not None and trigger.kind in _BY_RELATION:
-        verb = "" if trigger.kind in _WRITES else statement_verb(shape)
-        return ("relation", trigger.kind, trigger.model, trigger.field, trigger.operation, verb)
+        verb = statement_verb(shape)
+        # One save() or delete() sends several statements (an INSERT then an UPDATE, a
+        # cascade's DELETE per table): a write loop repeats one statement on one table.
+        table = first_table(shape) if trigger.kind in _WRITES else None
+        return (
+            "relation",
+            trigger.kind,
+            trigger.model,
+            trigger.field,
+            trigger.operation,
+            verb,
+            table,
+        )
     if "not " in shape or " null" in shape:
         shape = _NULL_TEST.sub("= ?", _NEGATED_COLUMN.sub("", shape))
     return ("sql", shape)
