@@ -75,6 +75,17 @@ EXPECTED: dict[str, list[tuple[object, ...]]] = {
             "prefetch_related('follows')",
         ),
     ],
+    "/soft-delete/": [
+        (
+            "n_plus_one",
+            "shapes.Book",
+            "notes",
+            4,
+            "views.py",
+            "soft",
+            "Add prefetch_related('notes') to the queryset that loads Book",
+        ),
+    ],
     "/gfk/": [
         (
             "n_plus_one",

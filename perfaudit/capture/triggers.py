@@ -195,16 +195,19 @@ def queryset_trigger(
         if getattr(known, "model", None) is model:
             fk = known
             break
-    # The manager adds one filter (the join to the instance); anything more was the caller's.
+    # A related manager starts from the model's default manager (its own filters and order,
+    # a soft-delete manager's "deleted IS NULL") and adds one filter, the join to the
+    # instance; anything more was the caller's.
+    base_filters, base_order = _manager_baseline(model)
     is_plain = (
-        len(query.where.children) <= 1
-        and not query.order_by
+        len(query.where.children) <= base_filters + 1
+        and tuple(query.order_by) == base_order
         and query.low_mark == 0
         and query.high_mark is None
     )
     # A relation to the queried model itself (FK or M2M to 'self') is told by the manager's
     # filter: which through/FK column holds the instance.
-    lhs = _filtered_column(query) if isinstance(instance, model) else ""
+    lhs = _filtered_column(query, base_filters) if isinstance(instance, model) else ""
     owner = type(instance)
     # A loop evaluates the same relation's queryset once per row: resolve it once. The key
     # holds id(fk), not the field (whose hash is computed, not stored); the cached value
@@ -242,11 +245,30 @@ def _operation_trigger(
     return _refined(trigger, operation, owner, None)
 
 
-def _filtered_column(query: Any) -> str:
-    """The column name the first WHERE condition compares (the manager's join to its owner)."""
+def _filtered_column(query: Any, position: int) -> str:
+    """The column the WHERE condition at ``position`` compares (the manager's join to its
+    owner, after the default manager's own conditions)."""
     children = query.where.children
-    target = getattr(getattr(children[0], "lhs", None), "target", None) if children else None
+    condition = children[position] if len(children) > position else None
+    target = getattr(getattr(condition, "lhs", None), "target", None)
     return str(getattr(target, "column", "") or "")
+
+
+_baselines: dict[type[Model], tuple[int, tuple[Any, ...]]] = {}
+
+
+def _manager_baseline(model: type[Model]) -> tuple[int, tuple[Any, ...]]:
+    """How many WHERE conditions, and which ORDER BY, ``model``'s default manager adds by
+    itself; worked out once per model (building its queryset runs no query)."""
+    baseline = _baselines.get(model)
+    if baseline is None:
+        try:
+            query = model._default_manager.get_queryset().query
+            baseline = (len(query.where.children), tuple(query.order_by))
+        except Exception:  # a manager that needs a request or a tenant: assume none
+            baseline = (0, ())
+        _baselines[model] = baseline
+    return baseline
 
 
 def _related_trigger(

@@ -99,3 +99,21 @@ class Place(models.Model):
 
 class Restaurant(Place):
     serves_pizza = models.BooleanField(default=False)
+
+
+class LiveNotes(models.Manager["Note"]):
+    """A soft-delete default manager: what a related manager of Note starts from too."""
+
+    def get_queryset(self) -> models.QuerySet[Note]:
+        return super().get_queryset().filter(deleted=False)
+
+
+class Note(models.Model):
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="notes")
+    text = models.CharField(max_length=100)
+    deleted = models.BooleanField(default=False)
+
+    objects = LiveNotes()
+
+    def __str__(self) -> str:
+        return self.text

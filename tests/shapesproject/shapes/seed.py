@@ -8,6 +8,7 @@ from shapes.models import (
     Author,
     Book,
     Comment,
+    Note,
     Place,
     Profile,
     Publisher,
@@ -35,6 +36,9 @@ def seed(scale: int = 1) -> dict[str, int]:
         Review(book=book, reviewer=readers[j], stars=3 + j + i % 2)
         for i, book in enumerate(books)
         for j in range(2)
+    )
+    Note.objects.bulk_create(
+        Note(book=book, text=f"note {i}", deleted=i == 1) for i, book in enumerate(books)
     )
     profiles = [Profile.objects.create(name=f"P{i}") for i in range(3)]
     for i, profile in enumerate(profiles):

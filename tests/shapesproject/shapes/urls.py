@@ -12,6 +12,7 @@ urlpatterns = [
     path("drf/deep/", views.drf_deep),
     path("m2m-self/", views.m2m_self),
     path("gfk/", views.generic_fk),
+    path("soft-delete/", views.soft_deleted),
     path("mti/", views.mti_child),
     path("deferred/", views.deferred),
     path("exists/", views.per_row_exists),

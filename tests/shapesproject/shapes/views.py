@@ -32,6 +32,12 @@ def m2m_self(request: HttpRequest) -> JsonResponse:
     return JsonResponse(follows)
 
 
+def soft_deleted(request: HttpRequest) -> JsonResponse:
+    # The default manager's own filter is not the caller's: prefetch_related('notes') fixes it.
+    notes = {b.title: [n.text for n in b.notes.all()] for b in Book.objects.all()}  # shape: soft
+    return JsonResponse(notes)
+
+
 def generic_fk(request: HttpRequest) -> JsonResponse:
     texts = [str(c.content_object) for c in Comment.objects.order_by("id")]  # shape: gfk
     return JsonResponse(texts, safe=False)
