@@ -273,6 +273,17 @@ def test_a_save_loop_over_existing_rows_is_still_a_per_row_write():
     assert (finding.kind, finding.count, finding.model) == ("n_plus_one", 3, "shop.Tag")
 
 
+def test_same_shape_queries_of_library_code_with_no_call_site_are_not_a_loop():
+    # A JWT authentication's user lookup, then DRF's get_object() for another user: no
+    # project line ran either, and nothing says they are one loop.
+    user_by_pk = 'SELECT "auth_user"."id" FROM "auth_user" WHERE "auth_user"."id" = %s'
+    lookups = loop(user_by_pk, [2, 1], site=None, trigger=Trigger("queryset", "auth.User", ""))
+    assert detect_findings(lookups) == ()
+    # A relation read row by row in library code is still one, with or without a line.
+    (finding,) = detect_findings(loop(CUSTOMER_BY_PK, [3, 1], site=None, trigger=AUTHOR))
+    assert (finding.kind, finding.field, finding.callsite) == ("n_plus_one", "author", None)
+
+
 def test_suggest_fix_is_public_for_renderers():
     assert (
         suggest_fix(AUTHOR, "") == "Add select_related('author') to the queryset that loads Review."

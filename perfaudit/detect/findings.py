@@ -29,7 +29,7 @@ from perfaudit.detect.fixes import (
     suggest_removal,
     suggest_reuse,
 )
-from perfaudit.detect.grouping import NEVER_PER_ROW, group_duplicates, sql_shape
+from perfaudit.detect.grouping import BY_RELATION, NEVER_PER_ROW, group_duplicates, sql_shape
 from perfaudit.detect.grouping import Group as _Group
 from perfaudit.detect.grouping import group_shapes as _group_shapes
 from perfaudit.errors import ConfigError
@@ -85,6 +85,10 @@ def _is_n_plus_one(group: _Group, threshold: int, queries: Sequence[CapturedQuer
     if len(group.indexes) < threshold or len(group.executions) < 2:
         return False
     trigger = group.trigger(queries)
+    if group.callsite is None and (trigger is None or trigger.kind not in BY_RELATION):
+        # No project line, template or declaration ran them: same-shape queries from
+        # different library code (a JWT user lookup, then get_object()) are not one loop.
+        return False
     return trigger is None or trigger.kind not in NEVER_PER_ROW
 
 

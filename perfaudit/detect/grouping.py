@@ -18,6 +18,7 @@ from perfaudit.detect.fingerprint import fingerprint_sql, first_table, statement
 from perfaudit.records import CallSite, CapturedQuery, Trigger
 
 __all__ = [
+    "BY_RELATION",
     "NEVER_PER_ROW",
     "Group",
     "group_duplicates",
@@ -30,7 +31,7 @@ __all__ = [
 
 # A relation read or written row by row is one loop whatever SQL each row gets: the ORM
 # varies it with the values (NULL vs a placeholder, a boolean column vs NOT it, list lengths).
-_BY_RELATION = frozenset(
+BY_RELATION = frozenset(
     {"forward", "reverse_one_to_one", "reverse_fk", "m2m", "related_count", "related_exists",
      "related_filter", "related_first", "related_aggregate", "generic_fk", "deferred",
      "row_save", "row_delete", "m2m_write", "related_write"}
@@ -49,7 +50,7 @@ def shape_key(query: CapturedQuery, shape: str) -> tuple[object, ...]:
     access is known; else by the fingerprint with value-dependent spellings folded together.
     """
     trigger = query.trigger
-    if trigger is not None and trigger.kind in _BY_RELATION:
+    if trigger is not None and trigger.kind in BY_RELATION:
         verb = statement_verb(shape)
         # One save() or delete() sends several statements (an INSERT then an UPDATE, a
         # cascade's DELETE per table): a write loop repeats one statement on one table.
