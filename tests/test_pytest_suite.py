@@ -509,3 +509,76 @@ def test_the_test_s_own_code_is_counted_but_not_judged(inner: pytest.Pytester) -
     ]
     assert all(f["callsite"]["file"].endswith(".py") for f in test["findings"])
     assert not any("test_scaffolding" in f["callsite"]["file"] for f in test["findings"])
+
+
+CATALOG = """
+from shopdemo.shop.models import Tag
+
+
+class CheckedTag(Tag):
+    # A project model whose save() runs its own query, as slug or uniqueness checks do.
+    class Meta:
+        proxy = True
+        app_label = "shop"
+
+    def save(self, *args, **kwargs):
+        if CheckedTag.objects.filter(name__iexact=self.name).exists():  # own-check
+            raise ValueError(self.name)
+        super().save(*args, **kwargs)
+
+
+def import_tags(names):
+    for name in names:
+        CheckedTag(name=name).save()
+"""
+
+TEST_FACTORIES = """
+import factory
+from model_bakery import baker
+
+from catalog import CheckedTag, import_tags
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckedTag
+
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+def test_factory_boy_rows(db):
+    TagFactory.create_batch(3)
+
+
+def test_model_bakery_rows(db):
+    baker.make(CheckedTag, _quantity=3)
+
+
+def test_the_projects_own_loop(db):
+    import_tags(["a", "b", "c"])
+"""
+
+
+def test_rows_a_factory_creates_are_scaffolding(inner: pytest.Pytester) -> None:
+    # factory_boy and model_bakery call the project's save(): its queries belong to the test
+    # line that called the factory (scaffolding), while the project's own loop is judged.
+    pytest.importorskip("factory")
+    pytest.importorskip("model_bakery")
+    inner.makepyfile(catalog=CATALOG, test_factories=TEST_FACTORIES)
+    result = inner.runpytest_subprocess(
+        "test_factories.py", "--perfaudit", "--perfaudit-report=r.json"
+    )
+    result.assert_outcomes(passed=3)
+    tests = {t["nodeid"]: t for t in read(inner, "r.json")["tests"]}
+    for nodeid in (
+        "test_factories.py::test_factory_boy_rows",
+        "test_factories.py::test_model_bakery_rows",
+    ):
+        assert tests[nodeid]["findings"] == [], tests[nodeid]["findings"]
+        assert tests[nodeid]["query_count"] >= 6  # three checks and three INSERTs, counted
+    own = tests["test_factories.py::test_the_projects_own_loop"]["findings"]
+    assert [(f["kind"], f["model"], f["count"], f["callsite"]["file"]) for f in own] == [
+        ("n_plus_one", "shop.CheckedTag", 3, "catalog.py"),  # the exists() check in save()
+        ("n_plus_one", "shop.CheckedTag", 3, "catalog.py"),  # the INSERT: save() per row
+    ]
+    assert [f["callsite"]["function"] for f in own] == ["CheckedTag.save"] * 2

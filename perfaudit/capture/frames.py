@@ -28,6 +28,7 @@ _LIBRARY_DIRS = tuple(
     }
     | {p + os.sep for p in sys.path if p.endswith(("site-packages", "dist-packages"))}
 )
+_LIBRARY_DIRS_DEEPEST_FIRST = tuple(sorted(_LIBRARY_DIRS, key=len, reverse=True))
 
 # Frame roles, decided once per code object.
 USER, LIBRARY, STOP = "user", "library", "stop"
@@ -37,7 +38,7 @@ GENERIC_FK, CONTENT_TYPE_CACHE, SAVE, DELETE, RELATED_WRITE = (
     "gfk", "ct_cache", "save", "delete", "related_write"
 )  # fmt: skip
 SIGNAL, SERIALIZER, ADMIN_LIST, JINJA = "signal", "serializer", "admin_list", "jinja"
-ADMIN_COUNT = "admin_count"
+ADMIN_COUNT, FACTORY = "admin_count", "factory"
 
 _DJANGO_ROLES: dict[tuple[str, str], str] = {
     ("db/models/fields/related_descriptors.py", "__get__"): DESCRIPTOR,
@@ -75,6 +76,11 @@ _NOT_THE_VIEW = frozenset(
 )  # fmt: skip
 _DRF_SERIALIZERS = os.sep + os.path.join("rest_framework", "serializers.py")
 _DRF_REQUEST = os.sep + os.path.join("rest_framework", "request.py")
+# Test-data factories: the project's save() they call is not the project's line that asked.
+_FACTORY_PACKAGES = frozenset(
+    {"factory", "model_bakery", "model_mommy", "mixer", "pytest_factoryboy",
+     "django_dynamic_fixture", "ddf"}
+)  # fmt: skip
 # pytest's frames that call a test function or a fixture: the thirty-odd frames of pytest and
 # pluggy above them say nothing about a query, so the walk of a test's query ends there.
 _PYTEST = os.sep + "_pytest" + os.sep
@@ -121,8 +127,12 @@ def _classify(filename: str, name: str) -> str:
         return AUTH  # the authentication classes, run when the view first reads request.user
     if filename == "<template>":  # Jinja2's Environment.from_string()
         return JINJA
-    if filename.startswith("<") or filename.startswith(_LIBRARY_DIRS):
+    if filename.startswith("<"):
         return LIBRARY
+    for directory in _LIBRARY_DIRS_DEEPEST_FIRST:  # site-packages may be inside the stdlib's
+        if filename.startswith(directory):
+            package = filename[len(directory) :].split(os.sep, 1)[0]
+            return FACTORY if package in _FACTORY_PACKAGES else LIBRARY
     # Jinja2 compiles a template file into code whose filename is the template's.
     return USER if filename.endswith(".py") else JINJA
 
@@ -224,6 +234,11 @@ def walk_stack(frame: FrameType | None) -> Walk:
                 declaration = (role, frame)
         elif role is PREFETCH:
             is_prefetch = True
+        elif role is FACTORY:
+            # factory_boy, model_bakery...: the project's save() they ran is data setup; the
+            # call site is the line that called the factory (a test's: scaffolding).
+            if callsite is not None and not signal_seen:
+                callsite = None
         elif role is AUTH:
             is_auth = True
         child = frame
