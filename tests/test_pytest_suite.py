@@ -582,3 +582,36 @@ def test_rows_a_factory_creates_are_scaffolding(inner: pytest.Pytester) -> None:
         ("n_plus_one", "shop.CheckedTag", 3, "catalog.py"),  # the INSERT: save() per row
     ]
     assert [f["callsite"]["function"] for f in own] == ["CheckedTag.save"] * 2
+
+
+TEST_TWO_REQUESTS = """
+def test_same_page_twice(data, client):
+    assert client.get("/api/naive/products/").status_code == 200
+    assert client.get("/api/naive/products/").status_code == 200
+
+
+def test_two_detail_pages(data, client):
+    for pk in (1, 2):
+        assert client.get(f"/api/naive/products/{pk}/").status_code == 200
+"""
+
+
+def test_each_request_of_a_test_is_judged_on_its_own(inner: pytest.Pytester) -> None:
+    inner.makepyfile(test_two=TEST_TWO_REQUESTS)
+    result = inner.runpytest_subprocess("test_two.py", "--perfaudit", "--perfaudit-report=r.json")
+    result.assert_outcomes(passed=2)
+    tests = {t["nodeid"]: t for t in read(inner, "r.json")["tests"]}
+    # Each request's N+1s, once per problem and counted in both requests; the list's own
+    # queries are the same in both requests, yet no duplicate within either.
+    twice = tests["test_two.py::test_same_page_twice"]
+    assert twice["query_count"] == 34
+    assert sorted(
+        (f["kind"], f["count"], f["callsite"]["function"]) for f in twice["findings"]
+    ) == [
+        ("n_plus_one", 10, "product_summary"),
+        ("n_plus_one", 10, "review_stats"),
+        ("n_plus_one", 10, "tag_names"),
+    ]
+    # One product's relations read once in each of two requests: no loop anywhere.
+    details = tests["test_two.py::test_two_detail_pages"]
+    assert (details["query_count"], details["findings"]) == (12, [])

@@ -18,7 +18,7 @@ import inspect
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -91,14 +91,25 @@ def audit_queries(
     settings: SuiteSettings,
     max_queries: int | None = None,
     inline: InlineComments | None = None,
+    boundaries: Sequence[tuple[int, bool]] = (),
 ) -> TestAudit:
     """Detect the findings of a test's queries, set aside the ones an ignore rule or an inline
     comment covers (the test's node id is the request rules match), and mark the ones the
-    baseline holds."""
+    baseline holds.
+
+    ``boundaries`` say where in ``queries`` each request the test sent started and finished
+    (see :func:`_parts`): each request is judged on its own, as ``perfaudit scan`` judges one,
+    so the same page fetched twice is neither a duplicate nor one longer loop. What the test
+    body ran between requests is judged together.
+    """
     from perfaudit.detect.findings import detect_findings
 
-    judged = [q for q in queries if not is_test_code(q.callsite, settings.test_files)]
-    findings = detect_findings(judged, threshold=settings.threshold)
+    findings: tuple[Finding, ...] = ()
+    for part in _parts(queries, boundaries):
+        judged = [q for q in part if not is_test_code(q.callsite, settings.test_files)]
+        if judged:
+            findings += detect_findings(judged, threshold=settings.threshold)
+    findings = _merged(findings)
     suppressed: tuple[SuppressedFinding, ...] = ()
     if findings and (settings.ignore or inline is not None):
         outcome = apply_suppressions([RequestFindings(nodeid, findings)], settings.ignore, inline)
@@ -118,6 +129,37 @@ def audit_queries(
         ),
         suppressed=suppressed,
     )
+
+
+def _parts(
+    queries: Sequence[CapturedQuery], boundaries: Sequence[tuple[int, bool]]
+) -> list[Sequence[CapturedQuery]]:
+    """The test body's queries outside requests (one part), then each request's.
+
+    ``boundaries`` are ``(position, True)`` where a request started and ``(position, False)``
+    where it finished, in the order they happened.
+    """
+    body: list[CapturedQuery] = []
+    requests: list[Sequence[CapturedQuery]] = []
+    start, inside = 0, False
+    for position, starts in (*boundaries, (len(queries), False)):
+        end = min(max(position, start), len(queries))
+        if inside:
+            requests.append(queries[start:end])
+        else:
+            body.extend(queries[start:end])
+        start, inside = end, starts
+    return [body, *requests]
+
+
+def _merged(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """One finding per problem: the same N+1 in two requests of a test is one, counted twice."""
+    merged: dict[Finding, Finding] = {}
+    for finding in findings:
+        key = replace(finding, count=0, sample_sql="")
+        seen = merged.get(key)
+        merged[key] = finding if seen is None else replace(seen, count=seen.count + finding.count)
+    return tuple(merged.values())
 
 
 def is_test_code(callsite: CallSite | None, patterns: tuple[str, ...]) -> bool:
@@ -142,25 +184,52 @@ def _is_test_file(file: str, patterns: tuple[str, ...]) -> bool:
     return not path.is_absolute() and any(part in ("tests", "test") for part in path.parts[:-1])
 
 
+@dataclass
+class TestBody:
+    """What a test's call phase ran: its queries, and where each request it sent started
+    (``(position, True)``) and finished (``(position, False)``) among them."""
+
+    __test__ = False
+
+    queries: list[CapturedQuery] = field(default_factory=list)
+    boundaries: list[tuple[int, bool]] = field(default_factory=list)
+
+
 @contextmanager
-def capture_test_body(item: pytest.Item, root: Path) -> Iterator[list[CapturedQuery]]:
+def capture_test_body(item: pytest.Item, root: Path) -> Iterator[TestBody]:
     """Capture the queries of ``item``'s call phase; for a unittest method, of the method only.
 
-    The yielded list is complete once the block has exited.
+    The yielded body is complete once the block has exited.
     """
+    from django.core.signals import request_finished, request_started
+
     from perfaudit.capture.recorder import capture_queries
 
-    body: list[CapturedQuery] = []
+    body = TestBody()
     captured: list[CapturedQuery] = []
     window: list[int] = []  # where the method started and ended in ``captured``
+    events: list[tuple[int, bool]] = []
+
+    def started(**kwargs: Any) -> None:
+        events.append((len(captured), True))
+
+    def finished(**kwargs: Any) -> None:
+        events.append((len(captured), False))
+
     restore = _watch_unittest_method(item, lambda: window.append(len(captured)))
+    request_started.connect(started, weak=False)
+    request_finished.connect(finished, weak=False)
     try:
         with capture_queries(root) as queries:
             captured = queries
             yield body
     finally:
         restore()
-    body.extend(captured[window[0] : window[-1]] if len(window) >= 2 else captured)
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    first, last = (window[0], window[-1]) if len(window) >= 2 else (0, len(captured))
+    body.queries.extend(captured[first:last])
+    body.boundaries.extend((at - first, starts) for at, starts in events if first <= at <= last)
 
 
 def _watch_unittest_method(item: pytest.Item, mark: Callable[[], None]) -> Callable[[], None]:

@@ -23,6 +23,7 @@ from perfaudit.report.suite import SuiteCollector, test_record, write_document
 from perfaudit.suite.audit import (
     SuiteSettings,
     TestAudit,
+    TestBody,
     audit_queries,
     capture_test_body,
     failure_message,
@@ -71,13 +72,18 @@ class SuitePlugin:
             result = yield
             self.gate(item.stash.get(AUDIT_KEY, None))
             return result
-        body: list[Any] = []
+        body = TestBody()
         try:
             with capture_test_body(item, self.settings.root) as body:
                 result = yield
         finally:
             audit = audit_queries(
-                item.nodeid, body, self.settings, marker_budget(item), self.inline
+                item.nodeid,
+                body.queries,
+                self.settings,
+                marker_budget(item),
+                self.inline,
+                body.boundaries,
             )
             # A test that ran no query touched no database: nothing to report about it.
             if audit.query_count:
