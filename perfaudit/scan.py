@@ -9,7 +9,7 @@ from perfaudit.boot.caches import private_caches
 from perfaudit.boot.project import configure_django, test_databases
 from perfaudit.config.scan import ScanConfig
 from perfaudit.records import FINDING_KINDS, RequestAudit, RequestSpec, SkippedRoute
-from perfaudit.replay.audit import check_path, plan_with_skipped, replay
+from perfaudit.replay.audit import check_path, fill_url, plan_with_skipped, replay
 from perfaudit.replay.requests_file import RequestTemplate, format_requests, load_requests_file
 from perfaudit.suppress.scan import ScanSuppression, read_scan_baseline, suppress_scan
 
@@ -50,7 +50,8 @@ def run_scan(
 ) -> ScanResult:
     """Boot the configured project, replay its requests and return the audits.
 
-    The requests file is read and ``--url`` paths are resolved before any database is created.
+    The requests file is read and ``--url`` paths are resolved before any database is created
+    (those with ``{name}`` placeholders once the setup callable has returned their values).
     Raises ConfigError (bad usage) or ProjectError (the project failed to boot); a request that
     fails (raised, 5xx, wrong status, login not seen) is recorded in its audit instead.
     """
@@ -63,13 +64,18 @@ def run_scan(
     import django
     from django.db import DEFAULT_DB_ALIAS
 
-    # Resolved once, here: fail fast on an unknown URL, before any database exists.
-    urls = tuple(RequestSpec(u, "GET", u, config.user, view=check_path(u)) for u in config.urls)
+    # Resolved once, here: fail fast on an unknown URL, before any database exists. A URL with
+    # {name} placeholders waits for the setup callable's values; it is resolved once filled.
+    urls = tuple(
+        RequestSpec(u, "GET", u, config.user, view=None if "{" in u or "}" in u else check_path(u))
+        for u in config.urls
+    )
     with (
         private_caches(),  # the project's caches are never written, as its databases are not
         test_databases(setup=config.setup, fixtures=config.fixtures, scale=config.scale) as booted,
     ):
         notes = () if config.setup or config.fixtures or _has_rows() else (EMPTY_DATABASE,)
+        urls = tuple(s if s.view is not None else fill_url(s, booted.setup_values) for s in urls)
         where = f"requests file {config.requests!r}"
         extra = format_requests(
             templates, booted.setup_values, default_user=config.user, where=where

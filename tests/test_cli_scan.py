@@ -39,6 +39,11 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
         ),
         (["scan", "--url", "api/"], "--url: 'api/' must be a path starting with '/'."),
         (
+            ["scan", "--url", "/api/products/{product"],
+            "--url: '/api/products/{product': expected '}' before end of string; write {{ or }} "
+            "for a literal brace.",
+        ),
+        (
             ["scan", "--format", "pdf"],
             "Invalid value for '--format': 'pdf' is not one of 'table', 'markdown', 'html'. "
             "(see --help)",
@@ -50,8 +55,8 @@ def in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
             "'no_such_project'); pass --settings MODULE or --pythonpath DIR.",
         ),
     ],
-    ids=["bad-flag", "bad-threshold", "bad-fail-on", "relative-url", "bad-format", "unknown-url",
-         "unknown-settings"],
+    ids=["bad-flag", "bad-threshold", "bad-fail-on", "relative-url", "url-lone-brace", "bad-format",
+         "unknown-url", "unknown-settings"],
 )  # fmt: skip
 def test_usage_errors_exit_2_with_one_line(in_repo: None, args: list[str], message: str) -> None:
     result = invoke(*args)
@@ -174,3 +179,47 @@ def test_output_suffix_picks_html_and_writes_the_file(tmp_path: Path) -> None:
     assert run.stdout == ""
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert "HTML report written to" in run.stderr
+
+
+API = REPO / "tests" / "apiproject"
+
+
+def test_url_placeholders_are_filled_from_the_setup_values(tmp_path: Path) -> None:
+    run = run_scan(
+        "--setup", "booksapi.seed:seed", "--url", "/api/books/{book_id}/",
+        "--url", "/books/{book_slug}/?from={{{author_id}}}",
+        cwd=API, env={"API_DB": str(tmp_path / "db.sqlite3")}, json_path=tmp_path / "scan.json",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert run.report is not None
+    # The name stays the URL as given: baseline keys hold when the ids change.
+    assert [(r["name"], r["path"], r["status"]) for r in run.report["requests"]] == [
+        ("/api/books/{book_id}/", "/api/books/1/", 200),
+        ("/books/{book_slug}/?from={{{author_id}}}", "/books/book-0/?from={1}", 200),
+    ]
+
+
+def test_a_url_placeholder_without_a_value_exits_2_with_one_line(tmp_path: Path) -> None:
+    run = run_scan(
+        "--setup", "booksapi.seed:seed", "--url", "/api/books/{isbn}/",
+        cwd=API, env={"API_DB": str(tmp_path / "db.sqlite3")}, json_path=tmp_path / "scan.json",
+    )  # fmt: skip
+    assert (run.returncode, run.stdout, run.report) == (2, "", None)
+    assert run.stderr == (
+        "perfaudit: error: --url '/api/books/{isbn}/': placeholder 'isbn' is missing; the setup "
+        "callable (--setup) returned author_id, book_id, book_ids, book_slug, cookie, token.\n"
+    )
+    assert leftover_test_databases(run, tmp_path) == []
+
+
+def test_a_url_placeholder_without_a_setup_callable_exits_2_before_django(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no config file: no setup callable
+    result = invoke("scan", "--settings", "no_such.settings", "--url", "/api/posts/{post}/")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "perfaudit: error: --url: '/api/posts/{post}/' has the placeholder {post}, but no setup "
+        "callable gives it a value: pass --setup MOD:FUNC (or set setup in the config), whose "
+        "returned mapping fills {name} placeholders.\n"
+    )

@@ -1,8 +1,10 @@
-"""Route parameters that no view model names are searched for once per discovery, not per route."""
+"""Route parameters that no view model names are searched for once per discovery, not per route;
+a view's model read from what it declares, and said when it cannot be told."""
 
 from __future__ import annotations
 
 import pytest
+from rest_framework import viewsets
 
 from perfaudit.replay.view_info import find_values
 from shopdemo.shop.models import Category
@@ -52,3 +54,43 @@ def test_without_a_memo_each_call_searches_again(django_assert_num_queries) -> N
     with django_assert_num_queries(2):
         find_values(plain_view, ("category_id",))
         find_values(plain_view, ("category_id",))
+
+
+class EmptyDeclaredViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    """The common DRF shape: ``.none()`` for the router, the real queryset built per request."""
+
+    queryset = Category.objects.none()
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Category.objects.filter(products__isnull=False)
+
+
+class NoModelViewSet(viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+    """Neither a queryset nor a serializer class: both are built per request."""
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return Category.objects.all()
+
+    def get_serializer_class(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("discovery never calls the view")
+
+
+@pytest.mark.django_db
+def test_a_queryset_declared_empty_is_filled_from_the_models_rows() -> None:
+    books = Category.objects.create(name="Books", slug="books")
+    detail = EmptyDeclaredViewSet.as_view({"get": "retrieve"})
+    assert find_values(detail, ("pk",)) == {"pk": books.pk}
+
+
+@pytest.mark.django_db
+def test_a_view_with_no_queryset_model_or_serializer_says_so() -> None:
+    Category.objects.create(name="Books", slug="books")
+    detail = NoModelViewSet.as_view({"get": "retrieve"})
+    assert find_values(detail, ("pk",)) == (
+        "cannot tell the model of tests.test_discovery_values.NoModelViewSet: it declares no "
+        "queryset, model or serializer_class; replay it with --url or from a requests file "
+        "(--requests)"
+    )
+    # A parameter some model names is still filled from that model.
+    found = find_values(detail, ("category_id",))
+    assert found == {"category_id": Category.objects.get().pk}

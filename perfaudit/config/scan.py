@@ -11,6 +11,7 @@ reported before Django is touched.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +121,7 @@ def load_scan_config(
     if options.update_baseline and options.baseline is None:
         raise ConfigError("--update-baseline needs --baseline FILE to know which file to write.")
     for url in options.urls:
-        _check_url(url)
+        _check_url(url, setup)
     pythonpath = options.pythonpath or values.words("pythonpath")
     scales = values.scales()
     eager_loads = options.eager_loads
@@ -161,10 +162,28 @@ def _check_callable(key: str, value: str | None) -> None:
         raise ConfigError(f"{key}: expected MODULE:FUNCTION, got {value!r}.")
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, setup: str | None) -> None:
     if not url.startswith("/"):
         raise ConfigError(f"--url: {url!r} must be a path starting with '/'.")
     try:
         url.encode("utf-8")
     except UnicodeEncodeError:  # undecodable bytes on the command line (surrogateescape)
         raise ConfigError(f"--url: {url!r} is not valid UTF-8.") from None
+    try:
+        names = _url_placeholders(url)
+    except ValueError as exc:
+        raise ConfigError(
+            f"--url: {url!r}: {exc}; write {{{{ or }}}} for a literal brace."
+        ) from None
+    if names and setup is None:  # said before Django: nothing could fill it
+        raise ConfigError(
+            f"--url: {url!r} has the placeholder {{{names[0]}}}, but no setup callable gives it a "
+            "value: pass --setup MOD:FUNC (or set setup in the config), whose returned mapping "
+            "fills {name} placeholders."
+        )
+
+
+def _url_placeholders(url: str) -> tuple[str, ...]:
+    """The ``{name}`` placeholders of a ``--url`` path, filled from the setup callable's values as
+    scenario paths are (``{{`` and ``}}`` are literal braces); ValueError on a lone brace."""
+    return tuple(name for _, name, _, _ in string.Formatter().parse(url) if name is not None)

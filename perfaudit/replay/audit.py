@@ -36,7 +36,8 @@ def plan_requests(
     extra: Sequence[RequestSpec] = (),
 ) -> tuple[RequestSpec, ...]:
     """The requests a scan replays: ``--url`` paths and ``extra`` (the requests file), else the
-    scenarios (paths filled from the setup callable's ``values``), else the discovered routes.
+    scenarios (paths, as ``--url`` ones, filled from the setup callable's ``values``), else the
+    discovered routes.
 
     Given paths are resolved here, once, and must match a route; discovered ones are not.
     """
@@ -51,7 +52,8 @@ def plan_with_skipped(
 ) -> tuple[tuple[RequestSpec, ...], tuple[SkippedRoute, ...]]:
     """:func:`plan_requests`, with the routes discovery did not replay and why."""
     if config.urls or extra:
-        given = [RequestSpec(url, "GET", url, config.user) for url in config.urls] + list(extra)
+        urls = [fill_url(RequestSpec(url, "GET", url, config.user), values) for url in config.urls]
+        given = urls + list(extra)
     elif config.scenarios:
         given = [s for scenario in config.scenarios for s in _twins(scenario, values, config)]
     else:
@@ -86,6 +88,21 @@ def _format_path(scenario: Scenario, path: str, values: Mapping[str, object]) ->
             f"scenarios: {scenario.name!r} path {path!r} needs {exc}; the setup callable "
             f"returned {known}."
         ) from None
+
+
+def fill_url(spec: RequestSpec, values: Mapping[str, object]) -> RequestSpec:
+    """A ``--url`` request with its ``{name}`` placeholders filled from the setup callable's
+    ``values``, as scenario paths are; its name stays the URL as given (ids may change)."""
+    try:
+        return replace(spec, path=spec.path.format_map(values))
+    except KeyError as exc:
+        known = ", ".join(sorted(values)) or "nothing"
+        raise ConfigError(
+            f"--url {spec.path!r}: placeholder {exc} is missing; the setup callable (--setup) "
+            f"returned {known}."
+        ) from None
+    except (IndexError, AttributeError, ValueError, TypeError) as exc:
+        raise ConfigError(f"--url {spec.path!r}: cannot be formatted: {exc}.") from None
 
 
 def check_path(path: str) -> Any:

@@ -57,7 +57,10 @@ def view_queryset(view: Any) -> Any:
     kwargs = _init_kwargs(view)
     queryset = kwargs.get("queryset", getattr(cls, "queryset", None))
     if queryset is not None and hasattr(queryset, "model"):
-        return queryset.all()
+        queryset = queryset.all()
+        # ``Model.objects.none()``, declared for DRF's router while get_queryset() builds the
+        # real one per request: the model's own rows fill the route.
+        return queryset.model._default_manager.all() if queryset.query.is_empty() else queryset
     model = kwargs.get("model", getattr(cls, "model", None))
     if model is None:  # DRF views that only override get_queryset(): the serializer's model
         serializer = kwargs.get("serializer_class", getattr(cls, "serializer_class", None))
@@ -129,6 +132,8 @@ def find_values(
         else:
             found = elsewhere[param] = _value_elsewhere(param)
         if found is None:
+            if queryset is None and (unknown := _unknown_model(view)) is not None:
+                return unknown
             where = f" on {_label(queryset.model)}" if queryset is not None else ""
             return (
                 f"no value for <{param}>: no field{where} or model of that name has a row "
@@ -136,6 +141,18 @@ def find_values(
             )
         values[param] = found
     return values
+
+
+def _unknown_model(view: Any) -> str | None:
+    """Why the model of a generic view (one with ``get_queryset``) cannot be told, or None for
+    a view that has no model to tell (a function, a plain ``View``)."""
+    cls = _view_class(view)
+    if cls is None or not hasattr(cls, "get_queryset"):
+        return None
+    return (
+        f"cannot tell the model of {cls.__module__}.{cls.__qualname__}: it declares no queryset, "
+        "model or serializer_class; replay it with --url or from a requests file (--requests)"
+    )
 
 
 def _admin_object_id(view: Any) -> dict[str, object] | str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from booksapi.models import Book
+from booksapi.models import Author, Book
 
 
 class BookSerializer(serializers.ModelSerializer):
@@ -11,3 +11,9 @@ class BookSerializer(serializers.ModelSerializer):
     class Meta:
         model = Book
         fields = ["id", "title", "slug", "author", "author_name", "price"]
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Author
+        fields = ["id", "name"]

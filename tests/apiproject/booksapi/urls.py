@@ -8,6 +8,8 @@ from booksapi import views
 
 router = DefaultRouter()
 router.register("books", views.BookViewSet)
+router.register("shelf", views.ShelfViewSet, basename="shelf")
+router.register("writers", views.WriterViewSet, basename="writer")
 
 urlpatterns = [
     path("api/", include(router.urls)),

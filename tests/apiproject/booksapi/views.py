@@ -19,7 +19,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from booksapi.auth import SignedCookieAuthentication
 from booksapi.models import Author, Book, Order, OrderLine
-from booksapi.serializers import BookSerializer
+from booksapi.serializers import AuthorSerializer, BookSerializer
 
 
 class BookViewSet(viewsets.ModelViewSet):
@@ -127,3 +127,24 @@ def contact(request: Any) -> HttpResponse:
 
 def cafe(request: Any) -> HttpResponse:
     return HttpResponse(str(Author.objects.count()))
+
+
+class ShelfViewSet(viewsets.ReadOnlyModelViewSet):
+    """The common DRF shape: an empty queryset for the router, the real one built per request."""
+
+    queryset = Book.objects.none()
+    serializer_class = BookSerializer
+
+    def get_queryset(self) -> Any:
+        return Book.objects.select_related("author").order_by("pk")
+
+
+class WriterViewSet(viewsets.ReadOnlyModelViewSet):
+    """No queryset, model or serializer class: all built per request, so discovery cannot tell
+    the model its detail route selects."""
+
+    def get_queryset(self) -> Any:
+        return Author.objects.order_by("pk")
+
+    def get_serializer_class(self) -> Any:
+        return AuthorSerializer
