@@ -24,7 +24,7 @@ from perfaudit.records import ADMIN_COUNT_DECLARATION, LIBRARY_ADMIN_COUNT_DECLA
 __all__ = ["declaration_site"]
 
 # (class, attribute) -> (file, line); classes live as long as the process.
-_lines: dict[tuple[type, str], tuple[str, int] | None] = {}
+_lines: dict[tuple[type, str], tuple[type, str, int] | None] = {}
 
 
 def declaration_site(declaration: tuple[str, FrameType], root: str) -> CallSite | None:
@@ -37,7 +37,7 @@ def declaration_site(declaration: tuple[str, FrameType], root: str) -> CallSite 
         if owner is None or not name:
             return None
         cls, attribute, what = type(owner), str(name), f"serializer field '{name}'"
-        found = attribute_line(cls, attribute) or attribute_line(cls, "fields")
+        found = declaring_line(cls, attribute) or declaring_line(cls, "fields")
     elif role == ADMIN_LIST:
         model_admin = getattr(frame.f_locals.get("cl"), "model_admin", None)
         entry = frame.f_locals.get("field_name")
@@ -45,7 +45,7 @@ def declaration_site(declaration: tuple[str, FrameType], root: str) -> CallSite 
             return None
         name = entry if isinstance(entry, str) else getattr(entry, "__name__", repr(entry))
         cls, attribute, what = type(model_admin), "list_display", f"list_display '{name}'"
-        found = attribute_line(cls, attribute)
+        found = declaring_line(cls, attribute)
     elif role == ADMIN_COUNT:  # ChangeList.get_results: the paginator's and the total's COUNT
         model_admin = getattr(owner, "model_admin", None)
         if model_admin is None:
@@ -53,13 +53,13 @@ def declaration_site(declaration: tuple[str, FrameType], root: str) -> CallSite 
         cls, attribute, what = type(model_admin), "show_full_result_count", ADMIN_COUNT_DECLARATION
         # The project's own ModelAdmin classes only: Django's ModelAdmin declares it too.
         project = [k for k in cls.__mro__ if not k.__module__.startswith("django.")]
-        found = next((f for k in project if (f := _line_in(k, attribute))), None)
-        found = found or class_line(cls)
+        found = next(((k, *f) for k in project if (f := _line_in(k, attribute))), None)
+        found = found or _with_class(cls, class_line(cls))
     else:
         return None
     if found is None:
         return None
-    file, line = found
+    declarer, file, line = found
     if is_library_file(file):
         file = _importable_path(file)
         if what == ADMIN_COUNT_DECLARATION:
@@ -69,22 +69,29 @@ def declaration_site(declaration: tuple[str, FrameType], root: str) -> CallSite 
     return CallSite(
         file=file,
         line=line,
-        function=f"{cls.__qualname__}.{attribute}",
+        # The class whose body holds the line: a subclass's field is its base's declaration.
+        function=f"{declarer.__qualname__}.{attribute}",
         declaration=what,
     )
 
 
-def attribute_line(cls: type, attribute: str) -> tuple[str, int] | None:
-    """(file, line) where ``attribute`` is assigned or defined in the body of ``cls`` or a base.
+def declaring_line(cls: type, attribute: str) -> tuple[type, str, int] | None:
+    """(class, file, line) where ``attribute`` is assigned or defined: in the body of ``cls``
+    or of the base that declares it.
 
     ``fields`` is also looked for in the nested ``Meta`` (a ModelSerializer's implicit fields).
     """
     key = (cls, attribute)
     if key not in _lines:
         _lines[key] = next(
-            (found for klass in cls.__mro__ if (found := _line_in(klass, attribute))), None
+            ((klass, *found) for klass in cls.__mro__ if (found := _line_in(klass, attribute))),
+            None,
         )
     return _lines[key]
+
+
+def _with_class(cls: type, found: tuple[str, int] | None) -> tuple[type, str, int] | None:
+    return None if found is None else (cls, *found)
 
 
 def _importable_path(file: str) -> str:
