@@ -163,6 +163,16 @@ def test_a_login_hook_sets_the_cookie_the_project_reads(tmp_path: Path) -> None:
     assert run.returncode == 3
 
 
+def test_a_page_the_user_may_not_see_fails_when_it_was_asked_for(tmp_path: Path) -> None:
+    # Discovery lists it as a 403 (see DISCOVERED); named with --url, it is the page the
+    # user wanted to audit, and the scan fails saying why it was not reached.
+    run = scan(tmp_path, "--user", "staff", "--url", "/api/superusers/")
+    (page,) = run.report["requests"]
+    assert (page["status"], page["failure"]) == (403, "not_logged_in")
+    assert "the user lacks a permission" in page["error"]
+    assert run.returncode == 3
+
+
 def test_a_failing_login_hook_is_one_line_exit_3(tmp_path: Path) -> None:
     run = scan(
         tmp_path, "--user", "alice", "--login", "booksapi.auth:broken_login", "--url", "/account/"
@@ -252,6 +262,8 @@ DISCOVERED = {
     "/api/jwt/me/": (200, "staff", "/api/jwt/me/", None),
     "/api/cookie/me/": (403, "staff", "/api/cookie/me/", "not_logged_in"),
     "/api/broken/": (500, "staff", "/api/broken/", "server_error"),
+    # staff is logged in and the view saw it: a page it may not see, not a failed login.
+    "/api/superusers/": (403, "staff", "/api/superusers/", None),
     "/account/": (200, "staff", "/account/", None),
     "/authors/": (200, "staff", "/authors/", None),
     "/authors/1/": (200, "staff", "/authors/<int:pk>/", None),

@@ -223,7 +223,7 @@ def _send(client: Any, spec: RequestSpec, headers: dict[str, str]) -> Any:
 def _judge(spec: RequestSpec, response: Any, login: Login | None) -> tuple[str | None, str | None]:
     """(failure kind, message) of a response, or (None, None) when it is what was asked for."""
     status = response.status_code
-    problem = login_problem(login, response, spec.expect)
+    problem = login_problem(login, response, spec.expect, is_discovered=spec.route is not None)
     if problem is not None:
         return "not_logged_in", problem
     if spec.expect is not None and status != spec.expect:

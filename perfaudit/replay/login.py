@@ -156,19 +156,29 @@ def admin_username() -> str:
     return str(found.get_username())
 
 
-def login_problem(login: Login | None, response: Any, expect: int | None) -> str | None:
-    """Why a logged-in request did not audit the page of the logged-in user, or None."""
+def login_problem(
+    login: Login | None, response: Any, expect: int | None, is_discovered: bool = False
+) -> str | None:
+    """Why a logged-in request did not audit the page of the logged-in user, or None.
+
+    A discovered route that answers 403 to a user the view saw logged in is a page that user
+    may not see (an admin-only route for an editor): a 4xx like any other discovered one,
+    reported as not audited, not a failed login.
+    """
     if login is None or response.status_code == expect:
         return None
     hint = "pass --login MOD:FUNC to log in as the project does"
     try:
         seen = getattr(getattr(response, "wsgi_request", None), "user", None)
         is_anonymous = seen is not None and not seen.is_authenticated
+        is_logged_in = seen is not None and bool(seen.is_authenticated)
     except Exception:  # the lazy user failed to load: the view's own problem, not the login's
-        is_anonymous = False
+        is_anonymous = is_logged_in = False
     # No ``request.user`` at all: no AuthenticationMiddleware and no DRF view; cannot tell.
     if is_anonymous:
         return f"logged in as {login.username}, but the view saw an anonymous user: {hint}"
+    if response.status_code == 403 and is_discovered and is_logged_in:
+        return None
     if response.status_code in (401, 403):
         return (
             f"logged in as {login.username}, but the view answered {response.status_code}: the "

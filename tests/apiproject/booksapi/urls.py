@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/jwt/me/", views.JwtMeView.as_view()),
     path("api/cookie/me/", views.CookieMeView.as_view()),
     path("api/broken/", views.BrokenView.as_view()),
+    path("api/superusers/", views.SuperusersView.as_view()),
     path("api/orders/", views.place_order),
     path("account/", views.account),
     path("authors/", views.AuthorListView.as_view()),

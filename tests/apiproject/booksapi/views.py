@@ -11,7 +11,7 @@ from django.views.generic import DetailView, ListView
 from rest_framework import status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.permissions import BasePermission, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -148,3 +148,17 @@ class WriterViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self) -> Any:
         return AuthorSerializer
+
+
+class SuperusersOnly(BasePermission):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return bool(request.user and request.user.is_superuser)
+
+
+class SuperusersView(APIView):
+    """A page a logged-in staff member may not see: 403, not a failed login, in discovery."""
+
+    permission_classes = [SuperusersOnly]
+
+    def get(self, request: Request) -> Response:
+        return Response({"books": Book.objects.count()})
