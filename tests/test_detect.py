@@ -284,6 +284,35 @@ def test_same_shape_queries_of_library_code_with_no_call_site_are_not_a_loop():
     assert (finding.kind, finding.field, finding.callsite) == ("n_plus_one", "author", None)
 
 
+@pytest.mark.parametrize(
+    ("lookup", "fix"),
+    [
+        pytest.param(
+            "slug",
+            "Fetch the slug values that exist in one query before the loop, set(Category."
+            "objects.filter(slug__in=values).values_list('slug', flat=True)), and test "
+            "membership instead of calling .exists() per value.",
+            id="values",
+        ),
+        pytest.param(
+            "product_id",
+            "Annotate the looped-over queryset with Exists(Category.objects.filter(<field>="
+            "OuterRef('pk'))) and read the annotation instead of calling .exists() per row; "
+            "when the loop is over values, not rows, fetch the ones that exist in one query, "
+            "filter(<field>__in=values).values_list(<field>), and test membership.",
+            id="rows",
+        ),
+    ],
+)
+def test_a_per_value_exists_gets_the_fix_of_its_lookup(lookup, fix):
+    # A free-slug search calls filter(slug=candidate).exists() per candidate: no queryset
+    # is looped over, and one __in query answers them all.
+    sql = 'SELECT 1 AS "a" FROM "shop_category" WHERE "shop_category"."slug" = %s LIMIT 1'
+    trigger = Trigger("queryset", "shop.Category", "", operation="exists", remote=lookup)
+    (finding,) = detect_findings(loop(sql, ["a", "a-1", "a-2"], trigger=trigger))
+    assert finding.suggestion == fix
+
+
 def test_suggest_fix_is_public_for_renderers():
     assert (
         suggest_fix(AUTHOR, "") == "Add select_related('author') to the queryset that loads Review."

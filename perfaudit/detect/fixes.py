@@ -192,11 +192,19 @@ def _per_row_query_fix(verb: str, model: str, operation: str = "", lookup: str =
         return f"Update {rows} in one statement with bulk_update() or queryset.update()."
     if verb == "delete":
         return f"Delete {rows} in one statement with a filtered queryset.delete()."
+    if operation == "exists" and lookup and not lookup.endswith("_id"):
+        # filter(slug=value).exists() per value: which values exist is one query.
+        return (
+            f"Fetch the {lookup} values that exist in one query before the loop, set("
+            f"{short}.objects.filter({lookup}__in=values).values_list('{lookup}', flat=True)), "
+            "and test membership instead of calling .exists() per value."
+        )
     if operation == "exists":
         return (
             f"Annotate the looped-over queryset with Exists({short}.objects.filter("
             "<field>=OuterRef('pk'))) and read the annotation instead of calling .exists() "
-            "per row."
+            "per row; when the loop is over values, not rows, fetch the ones that exist in one "
+            "query, filter(<field>__in=values).values_list(<field>), and test membership."
         )
     if operation in ("first", "last", "latest", "earliest"):
         return (
