@@ -105,6 +105,10 @@ class CapturedQuery:
     # write sent it ("post_save of shop.Book", the loop calling save()).
     signal: str = ""
     fired_by: CallSite | None = None
+    # Outside a request, in a test: the instruction of the test's own (outermost project)
+    # frame that the query ran under; queries in a row with one value came from one
+    # statement of the test. -1 inside a request, or with no test frame on the stack.
+    statement: int = -1
 
 
 @dataclass(frozen=True)

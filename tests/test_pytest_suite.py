@@ -615,3 +615,50 @@ def test_each_request_of_a_test_is_judged_on_its_own(inner: pytest.Pytester) -> 
     # One product's relations read once in each of two requests: no loop anywhere.
     details = tests["test_two.py::test_two_detail_pages"]
     assert (details["query_count"], details["findings"]) == (12, [])
+
+
+SERVICES = """
+from shopdemo.shop.models import Product
+
+
+def price_of(pk):
+    return Product.objects.get(pk=pk).price  # one-lookup
+
+
+def prices(pks):
+    return [Product.objects.get(pk=pk).price for pk in pks]  # per-row-lookup
+"""
+
+TEST_STATEMENTS = """
+from services import price_of, prices
+
+
+def test_two_calls_on_two_lines(data):
+    first = price_of(1)
+    again = price_of(1)
+    other = price_of(2)
+    assert first == again and other is not None
+
+
+def test_the_projects_own_loop(data):
+    assert len(prices([1, 2, 3])) == 3
+"""
+
+
+def test_each_statement_of_a_test_body_is_judged_on_its_own(inner: pytest.Pytester) -> None:
+    # Calls on separate lines of a test are the test's sequence, not a loop or a repeat of
+    # the project's; a loop inside the project's function still is one.
+    inner.makepyfile(services=SERVICES, test_statements=TEST_STATEMENTS)
+    result = inner.runpytest_subprocess(
+        "test_statements.py", "--perfaudit", "--perfaudit-report=r.json"
+    )
+    result.assert_outcomes(passed=2)
+    tests = {t["nodeid"]: t for t in read(inner, "r.json")["tests"]}
+    calls = tests["test_statements.py::test_two_calls_on_two_lines"]
+    assert (calls["query_count"], calls["findings"]) == (3, [])
+    (loop,) = tests["test_statements.py::test_the_projects_own_loop"]["findings"]
+    assert (loop["kind"], loop["count"], loop["callsite"]["file"]) == (
+        "n_plus_one",
+        3,
+        "services.py",
+    )

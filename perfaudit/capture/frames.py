@@ -152,6 +152,7 @@ Walk = tuple[
     bool,  # is_framework: run by middleware or authentication, not by the view
     str,  # signal: "post_save of app.Model" when a signal handler ran it
     "FrameType | None",  # fired_by: the project frame that sent that signal
+    int,  # statement: see CapturedQuery.statement
 ]
 
 
@@ -162,7 +163,8 @@ def walk_stack(frame: FrameType | None) -> Walk:
     constants; the commonest roles first.
     """
     role_of = _roles.get
-    callsite = fired_by = queryset_frame = gfk_frame = child = None
+    callsite = fired_by = queryset_frame = gfk_frame = child = outermost = None
+    statement = -1
     template: tuple[str, int | None] | None = None
     declaration = trigger_frame = write_frame = None
     operation = signal = ""
@@ -174,6 +176,7 @@ def walk_stack(frame: FrameType | None) -> Walk:
         if role is LIBRARY:
             pass
         elif role is USER:
+            outermost = frame
             if callsite is None:
                 callsite = frame
             elif signal_seen and fired_by is None:
@@ -194,7 +197,9 @@ def walk_stack(frame: FrameType | None) -> Walk:
             )
             if in_view or role is HANDLER:
                 break
-        elif role is STOP:
+        elif role is STOP:  # pytest's call of the test: the frame below is the test's
+            if outermost is not None:
+                statement = outermost.f_lasti
             break
         elif role is SAVE or role is DELETE or role is RELATED_WRITE:
             # Only the write's own statements: a signal handler's queries are its own.
@@ -257,6 +262,7 @@ def walk_stack(frame: FrameType | None) -> Walk:
         is_auth or (in_request and not in_view),
         signal,
         fired_by,
+        statement,
     )
 
 

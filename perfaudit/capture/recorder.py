@@ -93,6 +93,7 @@ class QueryRecorder:
             is_framework,
             signal,
             fired_by,
+            statement,
         ) = walk_stack(frame)
         callsite = None
         if declaration is not None:
@@ -126,6 +127,7 @@ class QueryRecorder:
         _set_many(query, many)
         _set_signal(query, signal)
         _set_fired_by(query, None if fired_by is None else self.callsite(fired_by))
+        _set_statement(query, statement)
         self.queries.append(query)
 
     def callsite(self, frame: FrameType) -> CallSite:
@@ -220,7 +222,7 @@ _new = object.__new__
 # CapturedQuery's slot setters, in field order.
 CAPTURED_FIELDS = (
     "sql", "params", "duration_ms", "alias", "callsite", "trigger", "is_framework", "many",
-    "signal", "fired_by",
+    "signal", "fired_by", "statement",
 )  # fmt: skip
 (
     _set_sql,
@@ -233,6 +235,7 @@ CAPTURED_FIELDS = (
     _set_many,
     _set_signal,
     _set_fired_by,
+    _set_statement,
 ) = (getattr(CapturedQuery, name).__set__ for name in CAPTURED_FIELDS)
 
 

@@ -134,9 +134,8 @@ def audit_queries(
 def _parts(
     queries: Sequence[CapturedQuery], boundaries: Sequence[tuple[int, bool]]
 ) -> list[Sequence[CapturedQuery]]:
-    """The test body's queries outside requests (one part), then each request's.
-
-    ``boundaries`` are ``(position, True)`` where a request started and ``(position, False)``
+    """The test body's queries outside requests (by statement of the test), then each
+    request's. ``boundaries`` are ``(position, True)`` where a request started and ``(position, False)``
     where it finished, in the order they happened.
     """
     body: list[CapturedQuery] = []
@@ -149,7 +148,19 @@ def _parts(
         else:
             body.extend(queries[start:end])
         start, inside = end, starts
-    return [body, *requests]
+    return [*_statements(body), *requests]
+
+
+def _statements(body: list[CapturedQuery]) -> list[list[CapturedQuery]]:
+    """The test body's queries, cut where the statement of the test that ran them changes:
+    ``post.publish()`` then ``post.archive()`` each look the post up once, which is two calls
+    of the test, not a loop of the project or a duplicate."""
+    parts: list[list[CapturedQuery]] = []
+    for query in body:
+        if not parts or query.statement != parts[-1][-1].statement:
+            parts.append([])
+        parts[-1].append(query)
+    return parts
 
 
 def _merged(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
@@ -213,7 +224,7 @@ def capture_test_body(item: pytest.Item, root: Path) -> Iterator[TestBody]:
     def started(**kwargs: Any) -> None:
         events.append((len(captured), True))
 
-    def finished(**kwargs: Any) -> None:
+    def finished(**kwargs: Any) -> None:  # the response was closed
         events.append((len(captured), False))
 
     restore = _watch_unittest_method(item, lambda: window.append(len(captured)))
