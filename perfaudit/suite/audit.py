@@ -135,9 +135,8 @@ def _parts(
     queries: Sequence[CapturedQuery], boundaries: Sequence[tuple[int, bool]]
 ) -> list[Sequence[CapturedQuery]]:
     """The test body's queries outside requests (by statement of the test), then each
-    request's. ``boundaries`` are ``(position, True)`` where a request started and ``(position, False)``
-    where it finished, in the order they happened.
-    """
+    request's. ``boundaries``: ``(position, True)`` where a request started, ``(position,
+    False)`` where it finished, in the order they happened."""
     body: list[CapturedQuery] = []
     requests: list[Sequence[CapturedQuery]] = []
     start, inside = 0, False
