@@ -81,7 +81,14 @@ def scan_process(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*args, "scan", "--url", "/api/products/", "--json", os.devnull],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # A suite started in the background (`cmd &` in a script) ignores SIGINT, and a child
+        # inherits that: the scan must see Ctrl-C as a terminal delivers it.
+        preexec_fn=_default_sigint,
     )  # fmt: skip
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def leftovers(pid: int) -> list[str]:
