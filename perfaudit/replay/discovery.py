@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from perfaudit.records import RequestSpec, SkippedRoute
 from perfaudit.replay.view_info import find_values, view_methods
+from perfaudit.wording import plural
 
 ADMIN_REASON = "perfaudit replays the admin's index, each model's changelist and one change page"
 SAFE = "!$&'()*+,;=/~:@"  # what Django's reverse() leaves unquoted
@@ -53,6 +54,7 @@ def discover(
     skipped: list[SkippedRoute] = []
     seen: set[str] = set()
     admin_skipped: list[str] = []
+    suffixed: list[str] = []
     elsewhere: dict[str, object | None] = {}
     start = _Route("", "", (), {}, None, None, False)
     for item in _walk(get_resolver().url_patterns, start, include_admin):
@@ -65,6 +67,9 @@ def discover(
         if item.in_admin and not _is_replayed_admin_view(item):
             admin_skipped.append(item.display)
             continue
+        if "format" in item.params:  # DRF's format suffixes: the same view again
+            suffixed.append(item.display)
+            continue
         outcome = _plan(item, user=admin_user if item.in_admin else user, elsewhere=elsewhere)
         if isinstance(outcome, SkippedRoute):
             skipped.append(outcome)
@@ -75,6 +80,10 @@ def discover(
         prefix = os.path.commonpath(admin_skipped).rstrip("/") + "/"
         count = len(admin_skipped)
         skipped.append(SkippedRoute(f"{prefix}…", f"{count} other admin routes: {ADMIN_REASON}"))
+    if suffixed:  # one line for DRF's .json/.api twins of every route
+        prefix = os.path.commonpath(suffixed).rstrip("/") + "/"
+        reason = f"{plural(len(suffixed), 'format-suffix variant')} of routes replayed without one"
+        skipped.insert(0, SkippedRoute(f"{prefix}…(?P<format>…)", reason))
     return tuple(specs), tuple(skipped)
 
 
@@ -129,8 +138,6 @@ def _plan(
             route.display,
             f"accepts only {', '.join(methods)}: replay it from a requests file (--requests)",
         )
-    if "format" in route.params:
-        return SkippedRoute(route.display, "format-suffix variant of another route")
     unnamed = [p for p in route.params if p.startswith("_")]
     if unnamed:
         return SkippedRoute(route.display, "an unnamed regex group: no keyword to fill")
