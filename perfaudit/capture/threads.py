@@ -153,15 +153,27 @@ class _Hub:
         self, execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
     ) -> Any:
         # Runs for every query of the process while a capture is open: the usual case (one
-        # capture, and this is its context) is tested inline.
+        # capture, this is its context, perfaudit's wrapper is the connection's first and
+        # Django's frame above it was checked once) is tested and served inline.
         open_now = self.open
         in_context = _in_context.get()
         if len(open_now) == 1 and in_context and in_context[-1] is open_now[0][0]:
-            owners = in_context[-1:]
-        else:
-            owners = self.owners()
-            if not owners:
+            sink = in_context[-1]
+            start = _clock()
+            try:
                 return execute(sql, params, many, context)
+            finally:
+                duration_ms = (_clock() - start) * 1000
+                connection = context["connection"]
+                frame: FrameType | None
+                if _first_wrapper_checked and connection.execute_wrappers[0] is self.wrapper:
+                    frame = _getframe(3)  # see _caller_of_cursor()
+                else:
+                    frame = _caller_of_cursor(connection.execute_wrappers.index(self.wrapper))
+                sink.record(frame, sql, params, many, connection.alias, duration_ms)
+        owners = self.owners()
+        if not owners:
+            return execute(sql, params, many, context)
         start = _clock()
         try:
             return execute(sql, params, many, context)
@@ -205,6 +217,7 @@ def _caller_of_cursor(position: int) -> FrameType | None:
 
 
 _clock = time.perf_counter
+_getframe = sys._getframe
 _first_wrapper_checked = False
 
 

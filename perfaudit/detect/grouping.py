@@ -65,8 +65,14 @@ def shape_key(query: CapturedQuery, shape: str) -> tuple[object, ...]:
             table,
         )
     if "not " in shape or " null" in shape:
-        shape = _NULL_TEST.sub("= ?", _NEGATED_COLUMN.sub("", shape))
+        shape = _folded(shape)
     return ("sql", shape)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folded(shape: str) -> str:
+    """``shape`` with ``NOT "column"`` and ``IS [NOT] NULL`` folded: once per shape."""
+    return _NULL_TEST.sub("= ?", _NEGATED_COLUMN.sub("", shape))
 
 
 # Transaction control repeats by design (one savepoint per atomic block): not a query problem.
@@ -123,22 +129,41 @@ def group_shapes(queries: Sequence[CapturedQuery], prints: Sequence[str]) -> lis
     # shape string: a query whose objects were seen before joins that group by their ids
     # alone (the queries and ``prints`` keep them alive). Otherwise the group's key is worked
     # out, and equal call sites share a number (hashing a CallSite hashes its six fields).
+    # A loop's queries also come one after the other: a query with the previous one's
+    # objects is in the previous one's group, without building its ids.
     by_ids: dict[tuple[object, ...], Group | None] = {}
     numbers: dict[CallSite | None, int] = {}
+    group: Group | None = None
+    last_shape: object = _UNSEEN
+    last_callsite: object = _UNSEEN
+    last_trigger: object = _UNSEEN
+    last_framework: object = _UNSEEN
+    last_alias: object = _UNSEEN
     for index, query in enumerate(queries):
         shape = prints[index]
         callsite, trigger = query.callsite, query.trigger
-        ids = (id(shape), id(callsite), id(trigger), query.is_framework, query.alias)
-        group = by_ids.get(ids, _UNSEEN)
-        if group is _UNSEEN:
-            group = None
-            if is_data_statement(shape):
-                site = numbers.setdefault(callsite, len(numbers))
-                key = (query.is_framework, query.alias, shape_key(query, shape), site)
-                group = groups.get(key)
-                if group is None:
-                    group = groups[key] = Group(shape, callsite, query.is_framework, query.alias)
-            by_ids[ids] = group
+        if not (
+            shape is last_shape
+            and callsite is last_callsite
+            and trigger is last_trigger
+            and query.is_framework is last_framework
+            and query.alias is last_alias
+        ):
+            last_shape, last_callsite, last_trigger = shape, callsite, trigger
+            last_framework, last_alias = query.is_framework, query.alias
+            ids = (id(shape), id(callsite), id(trigger), query.is_framework, query.alias)
+            group = by_ids.get(ids, _UNSEEN)
+            if group is _UNSEEN:
+                group = None
+                if is_data_statement(shape):
+                    site = numbers.setdefault(callsite, len(numbers))
+                    key = (query.is_framework, query.alias, shape_key(query, shape), site)
+                    group = groups.get(key)
+                    if group is None:
+                        group = groups[key] = Group(
+                            shape, callsite, query.is_framework, query.alias
+                        )
+                by_ids[ids] = group
         if group is None:  # transaction control
             continue
         group.indexes.append(index)
