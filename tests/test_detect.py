@@ -354,11 +354,37 @@ def test_duplicate_same_sql_same_params():
             table="shop_review",
             model=None,
             field=None,
-            suggestion="The same query with the same parameters runs 2 times: run it once and "
-            "reuse the result (a variable, or cached_property on the object).",
+            suggestion="The same query with the same parameters runs 2 times, from 2 lines: "
+            "shop/views.py:40 (product_list) and shop/views.py:52 (product_list); run it once "
+            "and reuse the result (a variable, or cached_property on the object).",
             callsite=LOOP,
             sample_sql=REVIEWS_OF,
         ),
+    )
+
+
+def test_a_duplicate_from_one_line_names_no_other():
+    (finding,) = detect_findings([query(REVIEWS_OF, (7,)), query(REVIEWS_OF, (7,))])
+    assert finding.suggestion == (
+        "The same query with the same parameters runs 2 times: run it once and reuse the "
+        "result (a variable, or cached_property on the object)."
+    )
+
+
+def test_a_duplicate_from_many_lines_names_the_first_three_and_counts_the_rest():
+    sites = [CallSite("shop/models.py", line, "Order.refresh") for line in (77, 98, 12, 5, 60)]
+    template = CallSite("", 0, "", template="shop/order.html", template_line=9)
+    queries = [query(REVIEWS_OF, (7,), site=site) for site in [*sites, sites[1], template]]
+    (finding,) = detect_findings(queries)
+    assert (finding.count, finding.callsite) == (7, sites[0])
+    assert finding.suggestion.startswith(
+        "The same query with the same parameters runs 7 times, from 6 lines: "
+        "shop/models.py:77 (Order.refresh), shop/models.py:98 (Order.refresh), "
+        "shop/models.py:12 (Order.refresh) and 3 more; run it once"
+    )
+    two = detect_findings([query(REVIEWS_OF, (7,), site=template), query(REVIEWS_OF, (7,))])
+    assert "from 2 lines: template shop/order.html:9 and shop/views.py:40 (product_list);" in (
+        two[0].suggestion
     )
 
 

@@ -202,6 +202,8 @@ def _attribution(trigger: Trigger | None) -> tuple[str | None, str | None]:
 def _duplicate_finding(indexes: list[int], queries: Sequence[CapturedQuery], shape: str) -> Finding:
     sample = queries[indexes[0]]
     model, field_name = _attribution(sample.trigger)
+    # Distinct project lines, first seen first (equal CallSites from one line are one).
+    sites = list(dict.fromkeys(s for i in indexes if (s := queries[i].callsite) is not None))
     return Finding(
         kind="duplicate",
         fingerprint=shape,
@@ -209,7 +211,7 @@ def _duplicate_finding(indexes: list[int], queries: Sequence[CapturedQuery], sha
         table=first_table(shape),
         model=model,
         field=field_name,
-        suggestion=suggest_reuse(len(indexes), sample.callsite),
+        suggestion=suggest_reuse(len(indexes), sample.callsite, sites),
         callsite=sample.callsite,
         sample_sql=sample.sql,
     )

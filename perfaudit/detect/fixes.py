@@ -8,6 +8,8 @@ Prefetch object when filter() bypasses a prefetch. Pure: no Django import.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from perfaudit.detect.fingerprint import statement_verb
 from perfaudit.records import (
     ADMIN_COUNT_DECLARATION,
@@ -244,8 +246,9 @@ def _short(model: str) -> str:
     return model.rpartition(".")[2]
 
 
-def suggest_reuse(count: int, callsite: CallSite | None = None) -> str:
-    """The fix for a query repeated ``count`` times with the same parameters."""
+def suggest_reuse(count: int, callsite: CallSite | None, sites: Sequence[CallSite] = ()) -> str:
+    """The fix for a query repeated ``count`` times with the same parameters, naming the
+    distinct ``sites`` that sent it when there are several (the fix keeps one of them)."""
     declaration = callsite.declaration if callsite is not None else None
     if callsite is not None and declaration in (
         ADMIN_COUNT_DECLARATION,
@@ -263,10 +266,23 @@ def suggest_reuse(count: int, callsite: CallSite | None = None) -> str:
                 "COUNT."
             )
         return why + f"set show_full_result_count = False on {admin} to skip the second COUNT."
+    where = ""
+    if len(sites) > 1:
+        shown = [_site_text(site) for site in sites[:3]]
+        if len(sites) > 3:
+            shown.append(f"{len(sites) - 3} more")
+        where = f", from {len(sites)} lines: {', '.join(shown[:-1])} and {shown[-1]};"
     return (
-        f"The same query with the same parameters runs {count} times: "
+        f"The same query with the same parameters runs {count} times{where or ':'} "
         "run it once and reuse the result (a variable, or cached_property on the object)."
     )
+
+
+def _site_text(site: CallSite) -> str:
+    if site.template:
+        line = f":{site.template_line}" if site.template_line is not None else ""
+        return f"template {site.template}{line}"
+    return f"{site.file}:{site.line} ({site.function})"
 
 
 def suggest_removal(load: EagerLoad) -> str:
