@@ -155,3 +155,25 @@ it needs
 note: Nothing seeded the test database.
 """
     )
+
+
+def test_a_piped_scan_is_laid_out_wide_enough_for_its_paths(monkeypatch) -> None:
+    # Rich assumes 80 columns off a terminal, which broke "/api/naive/admin/dashb" + "oard/"
+    # over two lines in CI logs; COLUMNS, when set, still decides.
+    from perfaudit.console.terminal import TABLE_FILE_WIDTH, Terminal
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    piped = Terminal.open(print).console
+    assert not piped.is_terminal
+    assert piped.width == TABLE_FILE_WIDTH
+    path = "/api/naive/admin/dashboard/regions/north-east/warehouses/"
+    report = {**REPORT, "requests": [{**REPORT["requests"][0], "path": path}]}
+    out = io.StringIO()
+    piped.file = out
+    render_scan(report, piped)
+    assert f"│ GET {path}" in out.getvalue()
+    narrow = io.StringIO()
+    render_scan(report, Console(file=narrow, width=80))
+    assert f"│ GET {path}" not in narrow.getvalue()  # what a pipe used to get
+    monkeypatch.setenv("COLUMNS", "70")
+    assert Terminal.open(print).console.width == 70

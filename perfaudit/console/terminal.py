@@ -9,6 +9,7 @@ the streams (closed ones, Windows consoles) at the edge.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -19,7 +20,8 @@ from perfaudit.console.scan import render_scan
 from perfaudit.console.suite import render_suite
 from perfaudit.schemas import SCAN_SCHEMA, SUITE_SCHEMA
 
-TABLE_FILE_WIDTH = 120  # the tables written by -o FILE: wide enough for a SQL shape
+# The tables written by -o FILE or to a pipe (a CI log): wide enough for a path and a SQL shape.
+TABLE_FILE_WIDTH = 120
 
 
 class Echo(Protocol):
@@ -39,7 +41,13 @@ class Terminal:
     def open(cls, echo: Echo, *, has_document_on_stdout: bool = False) -> Terminal:
         """A terminal whose console draws on stdout, or on stderr when stdout carries a
         document: the tables, the progress bar and the status lines stay out of it."""
-        return cls(echo, Console(highlight=False, stderr=has_document_on_stdout))
+        console = Console(highlight=False, stderr=has_document_on_stdout)
+        if not console.is_terminal and not os.environ.get("COLUMNS"):
+            # A CI log or a pipe: rich would assume 80 columns and break every path in two.
+            console = Console(
+                highlight=False, stderr=has_document_on_stdout, width=TABLE_FILE_WIDTH
+            )
+        return cls(echo, console)
 
 
 def render_table(document: dict[str, Any], console: Console) -> None:
