@@ -186,6 +186,7 @@ class RequestAudit:
     failure: str | None = None  # "raised" | "server_error" | "unexpected_status" | "not_logged_in"
     expect: int | None = None
     route: str | None = None  # the URL pattern, for discovered routes
+    redirect: str | None = None  # a 3xx response's Location: the page itself was not rendered
 
     @property
     def query_count(self) -> int:

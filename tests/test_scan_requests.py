@@ -348,6 +348,14 @@ def test_without_include_admin_the_admin_is_one_skipped_line(tmp_path: Path) -> 
     # Anonymous: the login-only views answer as they do to anyone; no login to check.
     requests = {r["path"]: r for r in run.report["requests"]}
     assert (requests["/account/"]["status"], requests["/account/"]["error"]) == (302, None)
+    # ... but a login redirect is not a page that was audited: yellow, with where it went.
+    assert requests["/account/"]["redirect"] == "/accounts/login/?next=/account/"
+    assert requests["/api/token/me/"]["redirect"] is None
+    assert (
+        "answered 302, redirecting to /accounts/login/?next=/account/: the page was not "
+        "rendered, so not audited; log in with --user (or --login) if it asks for one, or "
+        "replay the URL it redirects to"
+    ) in " ".join(run.stdout.split())
     assert (requests["/api/token/me/"]["status"], requests["/api/token/me/"]["error"]) == (
         401, None,
     )  # fmt: skip

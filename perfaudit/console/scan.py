@@ -55,19 +55,32 @@ def scan_table(report: dict[str, Any]) -> Table:
 def _status_style(request: dict[str, Any]) -> str:
     if request["error"]:
         return "red"
-    is_unexpected = 400 <= request["status"] < 500 and request.get("expect") is None
-    return "yellow" if is_unexpected else ""
+    return "yellow" if _is_not_a_page(request) else ""
+
+
+def _is_not_a_page(request: dict[str, Any]) -> bool:
+    """A redirect or a 4xx that no requests file asked for: the page itself was not audited."""
+    return 300 <= request["status"] < 500 and request.get("expect") is None
 
 
 def failure_line(request: dict[str, Any]) -> Text | None:
-    """Why a request failed, or why its 4xx status is not a success; None when it is fine."""
+    """Why a request failed, or why its 3xx/4xx status is not a success; None when it is fine."""
     if request["error"]:
         # Reports written before ``failure`` existed had errors only when the view raised;
         # the other failures are told on the request's row.
         if request.get("failure", "raised") != "raised":
             return None
         return Text(f"  view raised: {request['error']}", style="red")
-    if 400 <= request["status"] < 500 and request.get("expect") is None:
+    if request["status"] < 400 and _is_not_a_page(request):
+        target = request.get("redirect")
+        return Text(
+            f"  answered {request['status']}"
+            + (f", redirecting to {target}" if target else "")
+            + ": the page was not rendered, so not audited; log in with --user (or --login) "
+            "if it asks for one, or replay the URL it redirects to",
+            style="yellow",
+        )
+    if _is_not_a_page(request):
         return Text(
             f"  answered {request['status']}: not audited as a success; replay it from a "
             "requests file with the path, user or body it needs",

@@ -183,8 +183,11 @@ def audit_request(
         except Exception as exc:  # the audited view raised: report it, keep scanning
             status, error, failure = 500, f"{type(exc).__name__}: {exc}", "raised"
     duration_ms = (time.perf_counter() - start) * 1000
+    redirect = None
     if response is not None and failure is None:
         failure, error = _judge(spec, response, login)
+        if 300 <= status < 400:
+            redirect = response.get("Location")
     captured = tuple(queries)
     return RequestAudit(
         name=spec.name,
@@ -204,6 +207,7 @@ def audit_request(
         failure=failure,
         expect=spec.expect,
         route=spec.route,
+        redirect=redirect,
     )
 
 

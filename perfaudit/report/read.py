@@ -41,6 +41,7 @@ class RequestResult:
     failure: str | None = None  # see docs/report-schema.md; absent in older reports
     expect: int | None = None
     route: str | None = None
+    redirect: str | None = None  # a 3xx response's Location
     suppressed_count: int = 0  # findings an ignore rule, a comment or the baseline accepted
 
 
@@ -131,6 +132,7 @@ def _request(node: JsonObject) -> RequestResult:
         failure=node.opt_text("failure"),
         expect=node.opt_integer("expect"),
         route=node.opt_text("route"),
+        redirect=node.opt_text("redirect"),
         query_count=node.integer("query_count"),
         view_query_count=_first_int(
             node.opt_integer("view_query_count"), node.integer("query_count")
