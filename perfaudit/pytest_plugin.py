@@ -92,8 +92,9 @@ def describe_findings(findings: Sequence[Finding]) -> list[str]:
 
 
 def _where(item: CapturedQuery | Finding) -> str:
-    site = item.callsite
-    return "" if site is None else f" at {site.file}:{site.line} in {site.function}"
+    from perfaudit.wording import callsite_text
+
+    return "" if item.callsite is None else f" at {callsite_text(item.callsite)}"
 
 
 def _one_line(sql: str, width: int = 120) -> str:

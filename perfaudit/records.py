@@ -83,6 +83,9 @@ class Trigger:
     ordering: tuple[str, ...] = dataclasses.field(default=(), compare=False)
     # The target's field that points back at the owner ("book" for Book.reviews).
     remote: str = dataclasses.field(default="", compare=False)
+    # The name the owner's lookups use for the relation when it is not ``field``: Count() and
+    # filter() take "bookinstance" for the accessor "bookinstance_set".
+    lookup: str = dataclasses.field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True, weakref_slot=True)

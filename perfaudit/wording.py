@@ -41,11 +41,14 @@ def callsite_text(site: CallSite | None) -> str:
     """``file.py:58 in func``, with the template and its line when a template ran the query."""
     if site is None:
         return "unknown call site"
-    text = f"{site.file}:{site.line} in {site.function}"
-    if site.template:
-        line = f":{site.template_line}" if site.template_line is not None else ""
-        text += f" (template {site.template}{line})"
-    return text
+    if not site.template:
+        return f"{site.file}:{site.line} in {site.function}"
+    template = f"template {site.template}" + (
+        f":{site.template_line}" if site.template_line is not None else ""
+    )
+    if not site.file:  # a template rendered by library code only (a generic view's)
+        return template
+    return f"{site.file}:{site.line} in {site.function} ({template})"
 
 
 def finding_title(finding: Finding) -> str:

@@ -208,7 +208,8 @@ def test_a_view_that_raises_exits_3(tmp_path: Path) -> None:
     assert (run.returncode, run.stdout) == (3, "")
     assert run.stderr == (
         "perfaudit: error: Scenario 'boom' (optimized, GET /boom/) at scale 1 raised "
-        "RuntimeError: the sample view failed on purpose; fix the view or the scenario.\n"
+        "RuntimeError: the sample view failed on purpose (sample/views.py:147); fix the view "
+        "or the scenario.\n"
     )
 
 

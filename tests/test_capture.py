@@ -11,6 +11,7 @@ from django.db.models import Prefetch
 from django.template import Context, Engine
 
 from perfaudit.capture.recorder import capture_queries
+from perfaudit.detect.findings import detect_findings
 from perfaudit.records import CallSite, Trigger
 from shopdemo.shop.models import Category, Order, Product, Review, Tag
 
@@ -86,7 +87,8 @@ def test_many_to_many_iteration(shop, owner, attribute, trigger) -> None:
         (lambda p: p.reviews.exists(), "related_exists"),
         (lambda p: list(p.reviews.filter(rating=5)), "related_filter"),
         (lambda p: list(p.reviews.order_by("-id")), "related_filter"),
-        (lambda p: list(p.reviews.all()[:2]), "related_filter"),
+        # A slice of all() is served by prefetch_related('reviews') (see below): no filter.
+        (lambda p: list(p.reviews.all()[:2]), "reverse_fk"),
     ],
     ids=["count", "exists", "filter", "order_by", "slice"],
 )
@@ -290,3 +292,35 @@ def test_a_raw_cursor_query_is_at_the_line_that_ran_it(shop) -> None:
         (CallSite(HERE, line_of("raw-execute"), function), False),
         (CallSite(HERE, line_of("raw-executemany"), function), True),
     ]
+
+
+def test_a_count_fix_uses_the_lookup_name_and_runs() -> None:
+    # Group.user_set has no related_name: Count() takes "user", not the accessor "user_set"
+    # (MDN's locallibrary got annotate(Count('bookinstance_set')), a FieldError).
+    from django.contrib.auth.models import Group
+    from django.db.models import Count
+
+    groups = [Group.objects.create(name=f"g{i}") for i in range(3)]
+    for i, group in enumerate(groups):
+        User.objects.create(username=f"member{i}").groups.add(group)
+    with capture_queries() as queries:
+        counts = [group.user_set.count() for group in groups]
+    (finding,) = detect_findings(queries)
+    assert (finding.model, finding.field, finding.count) == ("auth.Group", "user_set", 3)
+    assert "annotate(Count('user')) on the Group queryset and read user__count instead of " \
+        "calling .user_set.count() per row" in finding.suggestion  # fmt: skip
+    pasted = Group.objects.filter(pk__in=[g.pk for g in groups]).annotate(Count("user"))
+    assert [g.user__count for g in pasted.order_by("pk")] == counts == [1, 1, 1]
+
+
+def test_the_fix_for_a_sliced_relation_serves_the_slice_from_the_prefetch(shop) -> None:
+    # MDN's locallibrary: Book.display_genre reads self.genre.all()[:3] per row of the admin.
+    products = list(Product.objects.order_by("id")[:3])
+    with capture_queries() as queries:
+        naive = [[r.pk for r in p.reviews.all()[:2]] for p in products]
+    (finding,) = detect_findings(queries)
+    assert finding.suggestion.startswith("Add prefetch_related('reviews') to the queryset")
+    prefetched = list(Product.objects.order_by("id").prefetch_related("reviews")[:3])
+    with capture_queries() as queries:
+        fixed = [[r.pk for r in p.reviews.all()[:2]] for p in prefetched]
+    assert (fixed, len(queries)) == (naive, 0)

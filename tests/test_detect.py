@@ -282,6 +282,11 @@ def test_same_shape_queries_of_library_code_with_no_call_site_are_not_a_loop():
     # A relation read row by row in library code is still one, with or without a line.
     (finding,) = detect_findings(loop(CUSTOMER_BY_PK, [3, 1], site=None, trigger=AUTHOR))
     assert (finding.kind, finding.field, finding.callsite) == ("n_plus_one", "author", None)
+    # A library's own writes, one row at a time (django-taggit creating the tags it was
+    # given), are not the project's loop: no line of it to change.
+    insert = 'INSERT INTO "core_tag" ("name", "slug") VALUES (%s, %s)'
+    tags = loop(insert, ["a", "b", "c"], site=None, trigger=Trigger("row_save", "core.Tag", ""))
+    assert detect_findings(tags) == ()
 
 
 @pytest.mark.parametrize(
@@ -788,3 +793,17 @@ def test_a_signal_handler_names_itself_and_the_loop_that_saves():
         "once per saved row, and the rows are saved one at a time at books/views.py:40: save "
         "them in bulk (bulk_create()/bulk_update() send no signals)"
     )
+
+
+def test_a_duplicate_is_placed_at_the_first_copy_with_a_project_line():
+    # The admin fetches the object itself (no project line), then __str__ fetches it again.
+    queries = [query(REVIEWS_OF, (7,), site=None), query(REVIEWS_OF, (7,)), query(REVIEWS_OF, (7,))]
+    (finding,) = detect_findings(queries)
+    assert (finding.kind, finding.count, finding.callsite) == ("duplicate", 3, LOOP)
+
+
+def test_rows_sharing_their_parent_read_it_row_by_row_an_n_plus_one_not_a_duplicate():
+    # babybuddy: every diaper change of one child read change.child, the same id each time.
+    (finding,) = detect_findings(loop(CUSTOMER_BY_PK, [3, 3, 3], trigger=AUTHOR))
+    assert (finding.kind, finding.count, finding.field) == ("n_plus_one", 3, "author")
+    assert finding.suggestion == "Add select_related('author') to the queryset that loads Review."

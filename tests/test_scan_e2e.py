@@ -124,7 +124,7 @@ def test_a_raising_view_is_reported_and_the_scan_goes_on(sample_scan: tuple[Run,
     requests = by_name(run)
     assert (requests["boom"]["status"], requests["boom"]["error"], requests["boom"]["failure"]) == (
         500,
-        "RuntimeError: the sample view failed on purpose",
+        "RuntimeError: the sample view failed on purpose (sample/views.py:147)",
         "raised",
     )
     assert list(requests)[-1] == "boom" and len(requests) == len(EXPECTED)
@@ -265,3 +265,30 @@ def test_shopdemo_with_no_flags(tmp_path: Path) -> None:
         assert requests[name]["findings"] == [], name
     assert hashlib.sha256(configured.read_bytes()).hexdigest() == digest
     assert leftover_test_databases(run, tmp_path) == []
+
+
+MARKS = ("raise-site", "int-site")
+
+
+def test_a_raised_exception_is_one_line_with_the_projects_line() -> None:
+    # babybuddy with plotly 7: each 500 printed a 530-line "Valid properties" message.
+    from perfaudit.replay.audit import raised_text
+
+    def view() -> None:
+        raise ValueError("Invalid property 'x'\n" + "    valid: a, b\n" * 500)  # raise-site
+
+    try:
+        view()
+    except ValueError as exc:
+        text = raised_text(exc, REPO)
+    lines = Path(__file__).read_text().splitlines()
+    line = {m: next(i for i, t in enumerate(lines, 1) if t.endswith(f"# {m}")) for m in MARKS}
+    raise_site, int_site = (f"tests/test_scan_e2e.py:{line[m]}" for m in MARKS)
+    assert text == f"ValueError: Invalid property 'x' [...] ({raise_site})"
+    try:
+        int("x" * 300)  # int-site
+    except ValueError as exc:
+        text = raised_text(exc, REPO)
+    assert text.startswith("ValueError: invalid literal for int() with base 10: 'xxx")
+    assert text.endswith(f" [...] ({int_site})")  # int() is C code: the line calling it
+    assert len(text) < 260

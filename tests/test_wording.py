@@ -41,3 +41,23 @@ def test_a_cached_layout_is_the_same_text() -> None:
     sql = 'select "t"."a" from "t" where "t"."b" = %s'
     pretty_sql.cache_clear()
     assert pretty_sql(sql) == pretty_sql(sql) == pretty_sql.__wrapped__(sql)
+
+
+def test_a_call_site_is_named_by_its_line_its_template_or_both() -> None:
+    from perfaudit.console.scan import describe_callsite
+    from perfaudit.records import CallSite
+    from perfaudit.report.scan import callsite_dict
+    from perfaudit.wording import callsite_text
+
+    view = CallSite("shop/views.py", 40, "book_list")
+    both = CallSite("shop/views.py", 40, "book_list", template="books.html", template_line=11)
+    # A generic view renders the template: no project line ran it (was ":0 in  (template ...)").
+    template = CallSite("", 0, "", template="catalog/book_list.html", template_line=11)
+    expected = [
+        "shop/views.py:40 in book_list",
+        "shop/views.py:40 in book_list (template books.html:11)",
+        "template catalog/book_list.html:11",
+    ]
+    assert [callsite_text(site) for site in (view, both, template)] == expected
+    assert [describe_callsite(callsite_dict(site)) for site in (view, both, template)] == expected
+    assert callsite_text(None) == describe_callsite(None) == "unknown call site"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import ForeignObjectRel, Model
 
-__all__ = ["label", "m2m_relations", "relation_name"]
+__all__ = ["label", "m2m_relations", "query_name", "relation_name"]
 
 
 def label(model: Any) -> str:
@@ -75,3 +75,21 @@ def _declared_name(owner: type[Model], through: Any) -> str:
         if field.remote_field.through is through:
             return str(field.name)
     return ""
+
+
+def query_name(owner: type[Model], accessor: str) -> str:
+    """The name ``owner``'s lookups use for its relation ``accessor``: ``bookinstance`` for a
+    reverse foreign key's ``bookinstance_set`` (what Count(), Sum() and filter() take)."""
+    key = (owner, accessor)
+    name = _query_names.get(key)
+    if name is None:
+        name = accessor
+        for field in owner._meta.get_fields():
+            if isinstance(field, ForeignObjectRel) and field.get_accessor_name() == accessor:
+                name = str(field.name)
+                break
+        _query_names[key] = name
+    return name
+
+
+_query_names: dict[tuple[object, str], str] = {}

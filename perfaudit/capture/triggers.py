@@ -17,7 +17,7 @@ from django.db.models.fields.related_descriptors import (
     ReverseOneToOneDescriptor,
 )
 
-from perfaudit.capture.relations import label, m2m_relations, relation_name
+from perfaudit.capture.relations import label, m2m_relations, query_name, relation_name
 from perfaudit.records import Trigger
 
 _descriptor_triggers: dict[int, tuple[Any, Trigger | None]] = {}
@@ -113,14 +113,17 @@ def _refine(
     trigger: Trigger, operation: str, owner: type[Model], queryset_frame: FrameType | None
 ) -> Trigger:
     aggregates: tuple[str, ...] = ()
+    lookup = query_name(owner, trigger.field)
     if queryset_frame is not None:
         expressions = queryset_frame.f_locals.get("kwargs") or {}
         aggregates = tuple(
-            _aggregate_text(alias, expression, trigger.field)
-            for alias, expression in expressions.items()
+            _aggregate_text(alias, expression, lookup) for alias, expression in expressions.items()
         )
     ordering = tuple(str(o) for o in owner._meta.ordering or () if isinstance(o, str))
-    return replace(trigger, operation=operation, aggregates=aggregates, ordering=ordering)
+    lookup = "" if lookup == trigger.field else lookup
+    return replace(
+        trigger, operation=operation, aggregates=aggregates, ordering=ordering, lookup=lookup
+    )
 
 
 def _aggregate_text(alias: str, expression: Any, relation: str) -> str:
@@ -197,14 +200,10 @@ def queryset_trigger(
             break
     # A related manager starts from the model's default manager (its own filters and order,
     # a soft-delete manager's "deleted IS NULL") and adds one filter, the join to the
-    # instance; anything more was the caller's.
+    # instance; anything more was the caller's. A slice (``.all()[:3]``) is no more: a
+    # prefetched queryset serves it from its cache.
     base_filters, base_order = _manager_baseline(model)
-    is_plain = (
-        len(query.where.children) <= base_filters + 1
-        and tuple(query.order_by) == base_order
-        and query.low_mark == 0
-        and query.high_mark is None
-    )
+    is_plain = len(query.where.children) <= base_filters + 1 and tuple(query.order_by) == base_order
     # A relation to the queried model itself (FK or M2M to 'self') is told by the manager's
     # filter: which through/FK column holds the instance.
     lhs = _filtered_column(query, base_filters) if isinstance(instance, model) else ""

@@ -122,7 +122,9 @@ def describe_callsite(callsite: dict[str, Any] | None) -> str:
     where = f"{callsite['file']}:{callsite['line']} in {callsite['function']}"
     if callsite["template"]:
         line = f":{callsite['template_line']}" if callsite["template_line"] else ""
-        where = f"{where} (template {callsite['template']}{line})"
+        template = f"template {callsite['template']}{line}"
+        # A template rendered by library code only (a generic view's) has no project line.
+        where = f"{where} ({template})" if callsite["file"] else template
     return where
 
 

@@ -29,7 +29,12 @@ from perfaudit.detect.fixes import (
     suggest_removal,
     suggest_reuse,
 )
-from perfaudit.detect.grouping import BY_RELATION, NEVER_PER_ROW, group_duplicates, sql_shape
+from perfaudit.detect.grouping import (
+    NEVER_PER_ROW,
+    RELATION_READS,
+    group_duplicates,
+    sql_shape,
+)
 from perfaudit.detect.grouping import Group as _Group
 from perfaudit.detect.grouping import group_shapes as _group_shapes
 from perfaudit.errors import ConfigError
@@ -81,13 +86,18 @@ def detect_findings(
 
 
 def _is_n_plus_one(group: _Group, threshold: int, queries: Sequence[CapturedQuery]) -> bool:
-    # The same values every time is a duplicate, not a per-row query.
-    if len(group.indexes) < threshold or len(group.executions) < 2:
+    if len(group.indexes) < threshold:
         return False
     trigger = group.trigger(queries)
-    if group.callsite is None and (trigger is None or trigger.kind not in BY_RELATION):
+    # The same values every time is a duplicate, not a per-row query; but a forward relation
+    # is cached on the row that read it, so each repeat is another row (rows that share
+    # their parent): select_related() removes them all.
+    if len(group.executions) < 2 and (trigger is None or trigger.kind not in JOINABLE):
+        return False
+    if group.callsite is None and (trigger is None or trigger.kind not in RELATION_READS):
         # No project line, template or declaration ran them: same-shape queries from
-        # different library code (a JWT user lookup, then get_object()) are not one loop.
+        # different library code (a JWT user lookup, then get_object()) are not one loop,
+        # and a library's own writes (django-taggit creating tags) are not the project's.
         return False
     return trigger is None or trigger.kind not in NEVER_PER_ROW
 
@@ -204,6 +214,8 @@ def _duplicate_finding(indexes: list[int], queries: Sequence[CapturedQuery], sha
     model, field_name = _attribution(sample.trigger)
     # Distinct project lines, first seen first (equal CallSites from one line are one).
     sites = list(dict.fromkeys(s for i in indexes if (s := queries[i].callsite) is not None))
+    # The admin's own fetch of an object has no project line; the copies after it may have.
+    callsite = sites[0] if sites else None
     return Finding(
         kind="duplicate",
         fingerprint=shape,
@@ -211,8 +223,8 @@ def _duplicate_finding(indexes: list[int], queries: Sequence[CapturedQuery], sha
         table=first_table(shape),
         model=model,
         field=field_name,
-        suggestion=suggest_reuse(len(indexes), sample.callsite, sites),
-        callsite=sample.callsite,
+        suggestion=suggest_reuse(len(indexes), callsite, sites),
+        callsite=callsite,
         sample_sql=sample.sql,
     )
 

@@ -133,13 +133,14 @@ def _admin_fix(kind: str, name: str, admin: str) -> str:
 
 
 def _aggregate_fix(trigger: Trigger) -> str:
-    name, model = trigger.field, _short(trigger.model)
+    # Lookups take the relation's query name ("bookinstance"), calls its accessor.
+    name, accessor, model = trigger.lookup or trigger.field, trigger.field, _short(trigger.model)
     if trigger.kind == "related_count":
         expressions: tuple[str, ...] = (f"Count('{name}')",)
-        calls, reads = f".{name}.count()", f"{name}__count"
+        calls, reads = f".{accessor}.count()", f"{name}__count"
     else:
         expressions = trigger.aggregates or (f"<Sum/Avg/Max>('{name}__<field>')",)
-        calls, reads = f".{name}.aggregate()", "the annotated value"
+        calls, reads = f".{accessor}.aggregate()", "the annotated value"
     verb = "Count" if trigger.kind == "related_count" else "Aggregate"
     fix = (
         f"{verb} in the same query: annotate({', '.join(expressions)}) on the {model} "

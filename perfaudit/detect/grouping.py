@@ -20,6 +20,7 @@ from perfaudit.records import CallSite, CapturedQuery, Trigger
 __all__ = [
     "BY_RELATION",
     "NEVER_PER_ROW",
+    "RELATION_READS",
     "Group",
     "group_duplicates",
     "group_shapes",
@@ -37,6 +38,7 @@ BY_RELATION = frozenset(
      "row_save", "row_delete", "m2m_write", "related_write"}
 )  # fmt: skip
 _WRITES = frozenset({"row_save", "row_delete", "m2m_write", "related_write"})
+RELATION_READS = BY_RELATION - _WRITES
 # Bounded by the number of models, not rows: Django caches each ContentType once.
 NEVER_PER_ROW = frozenset({"content_type_cache"})
 _NEGATED_COLUMN = re.compile(r'\bnot (?=")')

@@ -11,6 +11,7 @@ user (:mod:`perfaudit.replay.login`); its queries go to
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import replace
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from perfaudit.capture.recorder import capture_queries
+from perfaudit.capture.frames import is_library_file
+from perfaudit.capture.recorder import capture_queries, relative_file, root_prefix
 from perfaudit.config.scan import ScanConfig
 from perfaudit.config.scenarios import Scenario
 from perfaudit.detect.findings import detect_findings
@@ -181,7 +183,7 @@ def audit_request(
             body = b"".join(response.streaming_content) if streaming else response.content
             status = response.status_code
         except Exception as exc:  # the audited view raised: report it, keep scanning
-            status, error, failure = 500, f"{type(exc).__name__}: {exc}", "raised"
+            status, error, failure = 500, raised_text(exc, root), "raised"
     duration_ms = (time.perf_counter() - start) * 1000
     redirect = None
     if response is not None and failure is None:
@@ -258,3 +260,22 @@ def session_for(username: str | None, hook: str | None = None) -> tuple[Any, Log
 def client_for(username: str | None, hook: str | None = None) -> Any:
     """A Django test client, logged in as ``username`` unless it is None."""
     return session_for(username, hook)[0]
+
+
+_PERFAUDIT = str(Path(__file__).resolve().parent.parent)
+
+
+def raised_text(exc: BaseException, root: Path | None) -> str:
+    """``Type: message (file.py:12)``, one line however long the message: its first line, cut
+    at 200 characters, and the project's innermost line in the traceback (else the raise)."""
+    lines = str(exc).strip().splitlines()
+    message = lines[0] if lines else ""
+    if len(message) > 200 or len(lines) > 1:
+        message = message[:200].rstrip() + " [...]"
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if not is_library_file(f.filename) and _PERFAUDIT not in f.filename]
+    text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+    if not frames:
+        return text
+    where = (own or frames)[-1]
+    return f"{text} ({relative_file(where.filename, root_prefix(root))}:{where.lineno})"
