@@ -94,3 +94,23 @@ def test_a_view_with_no_queryset_model_or_serializer_says_so() -> None:
     # A parameter some model names is still filled from that model.
     found = find_values(detail, ("category_id",))
     assert found == {"category_id": Category.objects.get().pk}
+
+
+def named_view(request, name, slug):  # type: ignore[no-untyped-def]
+    raise AssertionError("discovery never calls the view")
+
+
+@pytest.mark.django_db
+def test_a_parameter_several_models_have_rows_for_is_not_guessed() -> None:
+    # babybuddy: <slug> of a Child's report pages was filled with a Tag's slug (the first model
+    # with a slug field), and the six pages answered 500.
+    Category.objects.create(name="Books", slug="books")
+    reason = find_values(named_view, ("name", "slug"))
+    assert isinstance(reason, str)
+    assert reason.startswith("no value for <name>: a field of ")
+    assert "(auth.Permission, " in reason and ", shop.Category" in reason
+    assert reason.endswith(
+        ": cannot tell which; replay it with --url or from a requests file (--requests)"
+    )
+    # One model with rows of that field: its value.
+    assert find_values(plain_view, ("slug",)) == {"slug": "books"}

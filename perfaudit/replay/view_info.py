@@ -131,6 +131,13 @@ def find_values(
             found = elsewhere[param]
         else:
             found = elsewhere[param] = _value_elsewhere(param)
+        if isinstance(found, Ambiguous):
+            own_model = f" not a field of {_label(queryset.model)}," if queryset else ""
+            return (
+                f"no value for <{param}>:{own_model} a field of {len(found)} models with rows "
+                f"({', '.join(found)}): cannot tell which; replay it with --url or from a "
+                "requests file (--requests)"
+            )
         if found is None:
             if queryset is None and (unknown := _unknown_model(view)) is not None:
                 return unknown
@@ -183,31 +190,48 @@ def _first_row(queryset: Any, fields: dict[str, str]) -> dict[str, object] | str
     return {param: row[field] for param, field in fields.items()}
 
 
+class Ambiguous(tuple[str, ...]):
+    """The models whose rows could fill a parameter, when more than one could: a guess among
+    them fills a route with another model's value (a Tag's slug for a Child's page)."""
+
+
 def _value_elsewhere(param: str) -> object | None:
-    """The first value of a field named ``param`` in any model (``book_id`` also names the
-    pk of a model called Book)."""
+    """The first value of a field named ``param``: the pk of a model that ``book_id`` names
+    (Book), else the field of that name in the one model that has rows of it; Ambiguous
+    when several have."""
     from django.apps import apps
+
+    models = apps.get_models()
+    for model in models:
+        name = model._meta.model_name
+        if _field_name(model, param) is None and param in (f"{name}_id", f"{name}_pk"):
+            value = _first_value(model, "pk")
+            if value is not None:
+                return value
+    found = {}
+    for model in models:
+        field = _field_name(model, param)
+        value = None if field is None else _first_value(model, field)
+        if value is not None:
+            found[_label(model)] = value
+    if len(found) > 1:
+        return Ambiguous(found)
+    return next(iter(found.values()), None)
+
+
+def _first_value(model: Any, field: str) -> object | None:
     from django.db import DatabaseError
 
-    for model in apps.get_models():
-        name = model._meta.model_name
-        field = _field_name(model, param)
-        if field is None and param in (f"{name}_id", f"{name}_pk"):
-            field = "pk"
-        if field is None:
-            continue
-        try:
-            value = (
-                model._default_manager.exclude(**{f"{field}__isnull": True})
-                .order_by("pk")
-                .values_list(field, flat=True)
-                .first()
-            )
-        except DatabaseError:  # an unmanaged model without its table, say
-            continue
-        if value is not None and isinstance(value, int | str | uuid.UUID):
-            return value
-    return None
+    try:
+        value = (
+            model._default_manager.exclude(**{f"{field}__isnull": True})
+            .order_by("pk")
+            .values_list(field, flat=True)
+            .first()
+        )
+    except DatabaseError:  # an unmanaged model without its table, say
+        return None
+    return value if isinstance(value, int | str | uuid.UUID) else None
 
 
 def _label(model: Any) -> str:
