@@ -177,3 +177,16 @@ def test_a_piped_scan_is_laid_out_wide_enough_for_its_paths(monkeypatch) -> None
     assert f"│ GET {path}" not in narrow.getvalue()  # what a pipe used to get
     monkeypatch.setenv("COLUMNS", "70")
     assert Terminal.open(print).console.width == 70
+
+
+def test_a_redirect_says_where_it_went_and_what_to_replay() -> None:
+    from perfaudit.console.scan import failure_line
+
+    base = {**REPORT["requests"][0], "findings": [], "error": None}
+    home = failure_line({**base, "status": 301, "redirect": "/catalog/"})
+    assert home is not None and home.plain == (
+        "  answered 301, redirecting to /catalog/: the page was not rendered, so not audited; "
+        "replay that URL"
+    )
+    asked = failure_line({**base, "status": 302, "redirect": "/catalog/", "expect": 302})
+    assert asked is None  # a requests file that expects the redirect gets it

@@ -352,9 +352,8 @@ def test_without_include_admin_the_admin_is_one_skipped_line(tmp_path: Path) -> 
     assert requests["/account/"]["redirect"] == "/accounts/login/?next=/account/"
     assert requests["/api/token/me/"]["redirect"] is None
     assert (
-        "answered 302, redirecting to /accounts/login/?next=/account/: the page was not "
-        "rendered, so not audited; log in with --user (or --login) if it asks for one, or "
-        "replay the URL it redirects to"
+        "answered 302, redirecting to the login page /accounts/login/?next=/account/: not "
+        "audited; replay it logged in (--user)"
     ) in " ".join(run.stdout.split())
     assert (requests["/api/token/me/"]["status"], requests["/api/token/me/"]["error"]) == (
         401, None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
@@ -72,14 +73,12 @@ def failure_line(request: dict[str, Any]) -> Text | None:
             return None
         return Text(f"  view raised: {request['error']}", style="red")
     if request["status"] < 400 and _is_not_a_page(request):
-        target = request.get("redirect")
-        return Text(
-            f"  answered {request['status']}"
-            + (f", redirecting to {target}" if target else "")
-            + ": the page was not rendered, so not audited; log in with --user (or --login) "
-            "if it asks for one, or replay the URL it redirects to",
-            style="yellow",
-        )
+        target = request.get("redirect") or ""
+        if "login" in urlsplit(target).path.lower():
+            advice = f"to the login page {target}: not audited; replay it logged in (--user)"
+        else:
+            advice = f"to {target}: the page was not rendered, so not audited; replay that URL"
+        return Text(f"  answered {request['status']}, redirecting {advice}", style="yellow")
     if _is_not_a_page(request):
         return Text(
             f"  answered {request['status']}: not audited as a success; replay it from a "
