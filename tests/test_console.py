@@ -57,7 +57,7 @@ N+1 x8  sample.Book.author
        WHERE "a"."id" = ?
        LIMIT ?
 
-/boom/  GET /boom/
+GET /boom/
   view raised: RuntimeError: failed
 2 requests, 10 queries: 1 N+1, 0 duplicate, 0 unused eager load, 1 failed.
 """
@@ -148,7 +148,7 @@ def test_failed_rows_4xx_rows_skipped_routes_and_notes() -> None:
 Not replayed (1 route):
   /orders/  accepts only POST
 
-/search/  GET /search/
+GET /search/
   answered 400: not audited as a success; replay it from a requests file with the path, user or body
 it needs
 3 requests, 10 queries: 1 N+1, 0 duplicate, 0 unused eager load, 1 failed, 1 routes not replayed.
@@ -190,3 +190,18 @@ def test_a_redirect_says_where_it_went_and_what_to_replay() -> None:
     )
     asked = failure_line({**base, "status": 302, "redirect": "/catalog/", "expect": 302})
     assert asked is None  # a requests file that expects the redirect gets it
+
+
+def test_a_finding_shown_for_an_earlier_request_is_one_line_pointing_there() -> None:
+    # babybuddy: a base template's two queries on every page made 2,400 lines of output.
+    pages = [{**REPORT["requests"][0], "name": f"/page/{i}/", "path": f"/page/{i}/"} for i in "ab"]
+    other = {**FINDING, "callsite": {**FINDING["callsite"], "line": 19}}
+    pages[1]["findings"] = [{**FINDING, "count": 5}, other]
+    out = io.StringIO()
+    render_scan({**REPORT, "requests": pages}, Console(file=out, width=100, color_system=None))
+    text = out.getvalue()
+    assert text.count(FINDING["suggestion"]) == 2  # /page/a/'s and the other line's, not b's
+    assert (
+        "N+1 x5 sample.Book.author at sample/views.py:18 in books (template sample/books.html:3): "
+        "as under GET /page/a/ above"
+    ) in " ".join(text.split())

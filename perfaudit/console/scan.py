@@ -127,15 +127,26 @@ def describe_callsite(callsite: dict[str, Any] | None) -> str:
     return where
 
 
+def _shown_key(finding: dict[str, Any]) -> tuple[object, ...]:
+    site = finding["callsite"] or {}
+    where = tuple(site.get(k) for k in ("file", "line", "template", "template_line"))
+    return (finding["kind"], finding["model"], finding["field"], finding["fingerprint"], *where)
+
+
+def _relation(finding: dict[str, Any]) -> str:
+    relation = ".".join(p for p in (finding["model"], finding["field"]) if p) or finding["table"]
+    return str(relation or "no relation")
+
+
 def finding_block(finding: dict[str, Any]) -> Group:
     """One finding: kind and count, relation, call site, fix, SQL shape."""
-    relation = ".".join(p for p in (finding["model"], finding["field"]) if p) or finding["table"]
+    relation = _relation(finding)
     # The kind's label is the reports' (wording.kind_label); "best effort" is the finding's
     # flag, as the Markdown and HTML reports show it, not part of the kind's name.
     best_effort = " (best effort)" if finding.get("is_best_effort") else ""
     title = Text.assemble(
         (f"{kind_label(finding['kind'])}{best_effort} x{finding['count']}", "bold yellow"),
-        f"  {relation or 'no relation'}",
+        f"  {relation}",
     )
     lines: list[RenderableType] = [
         title,
@@ -153,24 +164,41 @@ def finding_block(finding: dict[str, Any]) -> Group:
 
 
 def render_scan(report: dict[str, Any], console: Console) -> None:
-    """Print the scan table, then every request's findings and errors, then a summary line."""
+    """Print the scan table, then every request's findings and errors, then a summary line.
+
+    A finding already shown for an earlier request (a base template's query on every page)
+    is one line pointing there, not its fix and SQL again.
+    """
     console.print(scan_table(report))
     footer = skipped_footer(report)
     if footer is not None:
         console.print(footer)
+    shown: dict[tuple[object, ...], str] = {}
     for request in report["requests"]:
         problem = failure_line(request)
         suppressed = request.get("suppressed", [])
         if not request["findings"] and problem is None and not suppressed:
             continue
         target = f"{request['method']} {request['path']}"
-        # A requests-file entry without a name is named "METHOD path": say it once.
-        heading = target if request["name"] == target else f"{request['name']}  {target}"
+        # A requests-file entry without a name is named "METHOD path", a discovered route its
+        # path: say it once.
+        is_named = request["name"] not in (target, request["path"])
+        heading = f"{request['name']}  {target}" if is_named else target
         console.print(Text(f"\n{heading}", "bold"))
         if problem is not None:
             console.print(problem)
         for finding in request["findings"]:
-            console.print(finding_block(finding))
+            key = _shown_key(finding)
+            first = shown.get(key)
+            if first is None:
+                shown[key] = heading
+                console.print(finding_block(finding))
+                continue
+            line = (
+                f"{kind_label(finding['kind'])} x{finding['count']}  {_relation(finding)}  "
+                f"at {describe_callsite(finding['callsite'])}: as under {first} above"
+            )
+            console.print(Text(line, style="yellow"))
         for finding in suppressed:
             console.print(Text(suppressed_line(finding), style="dim"))
     console.print(Text(summary_line(report)))
