@@ -324,3 +324,21 @@ def test_the_fix_for_a_sliced_relation_serves_the_slice_from_the_prefetch(shop) 
     with capture_queries() as queries:
         fixed = [[r.pk for r in p.reviews.all()[:2]] for p in prefetched]
     assert (fixed, len(queries)) == (naive, 0)
+
+
+class Importer:
+    """A save() that is not the saved model's own: its loop is the call site."""
+
+    def save(self, products: list[Product]) -> None:
+        for product in products:
+            product.save(update_fields=["price"])  # importer-loop
+
+
+def test_only_the_saved_models_own_save_is_passed_over(shop) -> None:
+    products = list(Product.objects.order_by("id")[:3])
+    with capture_queries() as queries:
+        Importer().save(products)
+    updates = [q for q in queries if q.sql.startswith('UPDATE "shop_product"')]
+    assert len(updates) == 3
+    sites = {(q.callsite.file, q.callsite.line) for q in updates}
+    assert sites == {(HERE, line_of("importer-loop"))}

@@ -178,7 +178,9 @@ def walk_stack(frame: FrameType | None) -> Walk:
         elif role is USER:
             outermost = frame
             if callsite is None:
-                callsite = frame
+                # A model's own save()/delete() override: the line calling it is the site.
+                if write_frame is None or not _is_own_write(frame, write_frame[1]):
+                    callsite = frame
             elif signal_seen and fired_by is None:
                 fired_by = frame
         elif role is QUERYSET:
@@ -264,6 +266,12 @@ def walk_stack(frame: FrameType | None) -> Walk:
         fired_by,
         statement,
     )
+
+
+def _is_own_write(frame: FrameType, write: FrameType) -> bool:
+    """Whether ``frame`` is the written instance's own save()/delete() (a project override)."""
+    is_save = frame.f_code.co_name in ("save", "delete")
+    return is_save and frame.f_locals.get("self") is write.f_locals.get("self")
 
 
 def _django_template(node: Any) -> tuple[str, int | None] | None:
