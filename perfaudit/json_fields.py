@@ -98,9 +98,15 @@ class JsonObject:
         return tuple(items)
 
 
+def printable(where: str) -> str:
+    """A JSON path as one printable line: a key may hold a newline or other control
+    characters, which are written as escapes (``scenarios.\\n.scales``)."""
+    return where if where.isprintable() else where.encode("unicode_escape").decode("ascii")
+
+
 def invalid_report(source: str, where: str, expected: str) -> ConfigError:
     """The error for a report whose ``where`` is not ``expected`` (exit 2)."""
     return ConfigError(
-        f"{source} is not a valid perfaudit report: {where} should be {expected}; "
+        f"{source} is not a valid perfaudit report: {printable(where)} should be {expected}; "
         "regenerate it with `perfaudit scan`, `perfaudit bench` or `pytest --perfaudit-report`."
     )

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -202,3 +203,19 @@ def test_any_config_file(config: tuple[str, bytes], command: str) -> None:
         # --json naming this directory: a configuration that loads stops at that check, one
         # line and exit 2, before Django is set up; a bad one stops earlier, naming its key.
         assert_handled(run(command, "--json", str(directory)), allowed=(2,))
+
+
+@pytest.mark.parametrize("key", ["\n", "a\tb", "\x1b[31m"])
+def test_a_baseline_key_with_control_characters_is_named_on_one_line(key: str) -> None:
+    # Found by test_bench_with_any_baseline: a scenario named "\n" split the error in two.
+    content = {"schema": "perfaudit/baseline-v1", "scenarios": {key: None}}
+    with in_directory() as directory:
+        (directory / "setup.cfg").write_text(BENCH_PROJECT, encoding="utf-8")
+        (directory / "b.json").write_text(json.dumps(content), encoding="utf-8")
+        result = run("bench", "--baseline", "b.json", "--json", "bench.json")
+    assert result.exit_code == 2
+    escaped = key.encode("unicode_escape").decode("ascii")
+    assert result.stderr == (
+        f"perfaudit: error: Baseline 'b.json' is corrupt: scenarios.{escaped}.scales should be "
+        "an object; restore it from version control or regenerate it with --update-baseline.\n"
+    )

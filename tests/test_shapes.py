@@ -75,6 +75,17 @@ EXPECTED: dict[str, list[tuple[object, ...]]] = {
             "prefetch_related('follows')",
         ),
     ],
+    "/taggit/": [
+        (
+            "n_plus_one",
+            "shapes.Shelf",
+            "tags",
+            3,
+            "views.py",
+            "taggit",
+            "Add prefetch_related('tags') to the queryset that loads Shelf",
+        ),
+    ],
     "/soft-delete/": [
         (
             "n_plus_one",

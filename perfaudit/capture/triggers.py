@@ -18,6 +18,7 @@ from django.db.models.fields.related_descriptors import (
 )
 
 from perfaudit.capture.relations import label, m2m_relations, query_name, relation_name
+from perfaudit.capture.taggit import is_tag_model, taggit_trigger
 from perfaudit.records import Trigger
 
 _descriptor_triggers: dict[int, tuple[Any, Trigger | None]] = {}
@@ -191,6 +192,8 @@ def queryset_trigger(
     hints = getattr(queryset, "_hints", None)
     instance = hints.get("instance") if hints else None
     if not isinstance(instance, Model):
+        if is_tag_model(model) and (tags := taggit_trigger(queryset, operation)) is not None:
+            return tags  # obj.tags.all() of django-taggit: a plain filter, not a manager's
         return plain_trigger(queryset, operation)
     query = queryset.query
     fk = None

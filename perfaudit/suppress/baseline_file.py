@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from perfaudit.errors import ConfigError
+from perfaudit.json_fields import printable
 from perfaudit.json_input import read_json
 
 UPDATE_FLAG = "--update-baseline"
@@ -47,5 +48,6 @@ def corrupt_baseline(
 ) -> ConfigError:
     """The error for a baseline whose ``where`` is not ``expected``."""
     return ConfigError(
-        f"Baseline {source!r} is corrupt: {where} should be {expected}; {_restore(update_flag)}."
+        f"Baseline {source!r} is corrupt: {printable(where)} should be {expected}; "
+        f"{_restore(update_flag)}."
     )

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Avg
+from taggit.managers import TaggableManager
 
 
 class Author(models.Model):
@@ -125,3 +126,13 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class Shelf(models.Model):
+    """django-taggit's manager: obj.tags.all() is a plain Tag filter, not a related manager."""
+
+    name = models.CharField(max_length=100)
+    tags = TaggableManager()
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,6 +15,7 @@ from shapes.models import (
     Reader,
     Restaurant,
     Review,
+    Shelf,
     Tag,
 )  # fmt: skip
 
@@ -54,4 +55,6 @@ def seed(scale: int = 1) -> dict[str, int]:
     Place.objects.create(name="Park")
     Restaurant.objects.create(name="Pizzeria", serves_pizza=True)
     Place.objects.create(name="Square")
+    for i in range(3):
+        Shelf.objects.create(name=f"Shelf {i}").tags.add("new", f"row-{i}")
     return {"books": len(books)}

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "rest_framework",
+    "taggit",
     "shapes.apps.ShapesConfig",
 ]
 MIDDLEWARE = [

@@ -27,4 +27,5 @@ urlpatterns = [
     path("jinja/", views.jinja_loop),
     path("duplicate/", views.duplicate),
     path("clean/", views.clean),
+    path("taggit/", views.taggit_loop),
 ]

@@ -9,7 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from shapes.models import Book, Comment, Place, Profile, Publisher, Reader, Review, Tag
+from shapes.models import Book, Comment, Place, Profile, Publisher, Reader, Review, Shelf, Tag
 from shapes.serializers import BookCountSerializer, BookReviewsSerializer, ReviewSerializer
 
 
@@ -128,5 +128,13 @@ def clean(request: HttpRequest) -> JsonResponse:
     books = Book.objects.select_related("author", "publisher").prefetch_related("tags")
     return JsonResponse(
         [[b.author.name, b.publisher.name, [t.name for t in b.tags.all()]] for b in books],
+        safe=False,
+    )
+
+
+def taggit_loop(request: HttpRequest) -> JsonResponse:
+    shelves = Shelf.objects.order_by("id")
+    return JsonResponse(
+        [sorted(t.name for t in shelf.tags.all()) for shelf in shelves],  # shape: taggit
         safe=False,
     )
