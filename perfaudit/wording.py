@@ -144,3 +144,11 @@ def pretty_sql(sql: str) -> str:
     return str(
         sqlparse.format(sql.strip(), reindent=True, keyword_case="upper", wrap_after=72)
     ).strip()
+
+
+def not_audited(status: int, expect: int | None, redirect: str | None) -> str | None:
+    """Why a request that did not fail still audited no page (a redirect or a 4xx that no
+    requests file asked for), or None."""
+    if expect is not None or not 300 <= status < 500:
+        return None
+    return f"answered {status}" + (f", redirecting to {redirect}" if redirect else "")

@@ -66,3 +66,24 @@ def test_summary_text_is_html_escaped() -> None:
     document["requests"][0]["name"] = "<b>list</b>"
     text = render_markdown(parse_report(document))
     assert "<summary>&lt;b&gt;list&lt;/b&gt;: N+1 on shop.Product.category" in text
+
+
+def test_pages_not_audited_are_marked_for_reviewers() -> None:
+    # A login redirect or a 4xx nobody asked for rendered no page: not a quiet "none".
+    from perfaudit.report.html import render_html
+
+    document = fixture_document("scan")
+    ok = [r for r in document["requests"] if not r["error"]]
+    ok[0].update(status=302, redirect="/accounts/login/?next=/x/", findings=[])
+    ok[1].update(status=404, findings=[])
+    ok[2].update(status=302, expect=302, redirect="/done/")  # asked for: audited as asked
+    report = parse_report(document)
+    text = render_markdown(report)
+    assert f"| `{ok[0]['name']}`<br>`GET {ok[0]['path']}` | 302 ⚠️ |" in text
+    assert "**Not audited** (no page was rendered)\n\n" in text
+    assert f"- `{ok[0]['name']}`: answered 302, redirecting to /accounts/login/?next=/x/" in text
+    assert f"- `{ok[1]['name']}`: answered 404\n" in text + "\n"
+    assert ok[2]["name"] + "`: answered" not in text
+    page = render_html(report)
+    assert "not audited: answered 302, redirecting to /accounts/login/?next=/x/" in page
+    assert page.count("not audited: ") == 2

@@ -18,6 +18,7 @@ from perfaudit.wording import (
     count_by_kind,
     format_ms,
     format_ratio,
+    not_audited,
     plural,
     scales_seen,
     suppressed_note,
@@ -40,7 +41,12 @@ def scan_body(report: ScanReport) -> str:
             f"<code>{escape(r.name)}</code><br><span class=muted>{escape(r.method)} "
             f"{escape(r.path)}</span>",
             str(r.status)
-            + (f'<br><span class="failed">{escape(r.error)}</span>' if r.error else ""),
+            + (f'<br><span class="failed">{escape(r.error)}</span>' if r.error else "")
+            + (
+                f"<br><span class=muted>not audited: {escape(note)}</span>"
+                if not r.error and (note := not_audited(r.status, r.expect, r.redirect))
+                else ""
+            ),
             str(r.query_count),
             escape(format_ms(r.duration_ms)),
             escape(format_ms(r.sql_ms)),

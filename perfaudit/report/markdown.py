@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable
 
 from perfaudit.records import Finding
-from perfaudit.report.read import Report, ScanReport
+from perfaudit.report.read import Report, RequestResult, ScanReport
 from perfaudit.report.read_bench import BenchReport, ScaleResult, ScenarioResult
 from perfaudit.report.read_common import Environment
 from perfaudit.wording import (
@@ -22,6 +22,7 @@ from perfaudit.wording import (
     format_ms,
     format_ratio,
     is_code,
+    not_audited,
     plural,
     pretty_sql,
     relation_text,
@@ -92,10 +93,11 @@ def finding_body(finding: Finding, where: str = "") -> list[str]:
 
 def render_scan(report: ScanReport) -> list[str]:
     errors = [r for r in report.requests if r.error]
+    skipped = {r.name: note for r in report.requests if not r.error and (note := _not_audited(r))}
     rows = [
         [
             f"{code(r.name)}<br>{code(f'{r.method} {r.path}')}",
-            str(r.status) + (" ❌" if r.error else ""),
+            str(r.status) + (" ❌" if r.error else " ⚠️" if r.name in skipped else ""),
             str(r.query_count),
             format_ms(r.duration_ms),
             (count_by_kind(r.findings) or "none") + suppressed_note(r.suppressed_count),
@@ -115,6 +117,11 @@ def render_scan(report: ScanReport) -> list[str]:
     if errors:
         blocks.append(
             "**Errors**\n\n" + "\n".join(f"- {code(r.name)}: {cell(r.error or '')}" for r in errors)
+        )
+    if skipped:
+        blocks.append(
+            "**Not audited** (no page was rendered)\n\n"
+            + "\n".join(f"- {code(name)}: {cell(note)}" for name, note in skipped.items())
         )
     for request in report.requests:
         for finding in request.findings:
@@ -204,3 +211,7 @@ def scenario_findings(scenario: ScenarioResult) -> list[str]:
             summary = f"{scenario.name}: {plural(len(unique), 'finding')} {caption}"
             blocks.append(details(summary, body))
     return blocks
+
+
+def _not_audited(request: RequestResult) -> str | None:
+    return not_audited(request.status, request.expect, request.redirect)
