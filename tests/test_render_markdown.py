@@ -87,3 +87,12 @@ def test_pages_not_audited_are_marked_for_reviewers() -> None:
     page = render_html(report)
     assert "not audited: answered 302, redirecting to /accounts/login/?next=/x/" in page
     assert page.count("not audited: ") == 2
+
+
+def test_a_discovered_route_is_named_by_its_path_once() -> None:
+    document = fixture_document("scan")
+    request = document["requests"][0]
+    request.update(name=request["path"])
+    text = render_markdown(parse_report(document))
+    assert f"| `GET {request['path']}` | {request['status']} |" in text
+    assert f"`{request['path']}`<br>" not in text

@@ -96,7 +96,7 @@ def render_scan(report: ScanReport) -> list[str]:
     skipped = {r.name: note for r in report.requests if not r.error and (note := _not_audited(r))}
     rows = [
         [
-            f"{code(r.name)}<br>{code(f'{r.method} {r.path}')}",
+            _request_cell(r),
             str(r.status) + (" ❌" if r.error else " ⚠️" if r.name in skipped else ""),
             str(r.query_count),
             format_ms(r.duration_ms),
@@ -215,3 +215,11 @@ def scenario_findings(scenario: ScenarioResult) -> list[str]:
 
 def _not_audited(request: RequestResult) -> str | None:
     return not_audited(request.status, request.expect, request.redirect)
+
+
+def _request_cell(request: RequestResult) -> str:
+    """The name, and under it the method and path; a discovered route's name is its path:
+    said once."""
+    target = code(f"{request.method} {request.path}")
+    is_named = request.name not in (request.path, f"{request.method} {request.path}")
+    return f"{code(request.name)}<br>{target}" if is_named else target
