@@ -143,8 +143,8 @@ def test_console_summary_rows_and_totals() -> None:
         "1 test lost, not audited:\n  tests/test_crash.py::test_exit: the worker running it" in text
     )
     assert text.endswith(
-        "5 tests audited, 65 queries; 4 with findings: 3 N+1, 1 duplicate, 0 unused eager load "
-        "(2 distinct problems); 3 failing --perfaudit-fail-on n_plus_one.\n"
+        "5 tests audited (1 of them failed), 65 queries; 4 with findings: 3 N+1, 1 duplicate, "
+        "0 unused eager load (2 distinct problems); 3 failing --perfaudit-fail-on n_plus_one.\n"
     )
     assert text.index("N+1 shop.Product.category") < text.index("duplicate auth.User")
 
@@ -177,7 +177,7 @@ def test_report_command_renders_markdown_and_html(tmp_path) -> None:
     table = CliRunner().invoke(cli, ["report", str(path)])
     assert table.exit_code == 0
     assert "N+1 shop.Product.category" in table.output
-    assert "5 tests audited, 65 queries;" in table.output
+    assert "5 tests audited (1 of them failed), 65 queries;" in table.output
 
 
 def test_diff_flags_a_new_finding_of_a_test(tmp_path) -> None:

@@ -53,8 +53,11 @@ def tests_cell(nodeids: list[str]) -> str:
 def totals_line(document: dict[str, Any]) -> str:
     summary = document["summary"]
     counts = ", ".join(f"{n} {kind_label(k)}" for k, n in summary["findings"].items())
+    # A failed test's queries are audited up to the failure: say how many, since the pytest
+    # summary above may count failures that ran no query (those are not audited).
+    failed = f" ({summary['failed']} of them failed)" if summary.get("failed") else ""
     line = (
-        f"{plural(summary['tests'], 'test')} audited, {summary['queries']} queries; "
+        f"{plural(summary['tests'], 'test')} audited{failed}, {summary['queries']} queries; "
         f"{summary['tests_with_findings']} with findings: {counts} "
         f"({plural(summary['groups'], 'distinct problem')})"
     )
