@@ -114,3 +114,18 @@ def test_a_parameter_several_models_have_rows_for_is_not_guessed() -> None:
     )
     # One model with rows of that field: its value.
     assert find_values(plain_view, ("slug",)) == {"slug": "books"}
+
+
+def renew(request, pk):  # type: ignore[no-untyped-def]
+    raise AssertionError("discovery never calls the view")
+
+
+@pytest.mark.django_db
+def test_a_function_views_pk_says_whose_cannot_be_told() -> None:
+    # MDN's locallibrary: /catalog/book/<uuid:pk>/renew/ said "no field or model of that name
+    # has a row", though every model has rows with a pk.
+    Category.objects.create(name="Books", slug="books")
+    assert find_values(renew, ("pk",)) == (
+        "no value for <pk>: the view names no model, so whose pk cannot be told; replay it "
+        "with --url or from a requests file (--requests)"
+    )

@@ -141,6 +141,11 @@ def find_values(
         if found is None:
             if queryset is None and (unknown := _unknown_model(view)) is not None:
                 return unknown
+            if queryset is None and param in ("pk", "id"):  # every model has one: whose?
+                return (
+                    f"no value for <{param}>: the view names no model, so whose {param} cannot "
+                    "be told; replay it with --url or from a requests file (--requests)"
+                )
             where = f" on {_label(queryset.model)}" if queryset is not None else ""
             return (
                 f"no value for <{param}>: no field{where} or model of that name has a row "
