@@ -152,3 +152,9 @@ def not_audited(status: int, expect: int | None, redirect: str | None) -> str | 
     if expect is not None or not 300 <= status < 500:
         return None
     return f"answered {status}" + (f", redirecting to {redirect}" if redirect else "")
+
+
+def is_named(name: str, method: str, path: str) -> bool:
+    """Whether a request's name says more than its target: a discovered route is named by
+    its path, a requests-file entry without a name by ``METHOD path``."""
+    return name not in (path, f"{method} {path}")

@@ -18,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from perfaudit.wording import kind_label, pretty_sql
+from perfaudit.records import CallSite
+from perfaudit.wording import callsite_text, is_named, kind_label, pretty_sql
 
 
 def scan_table(report: dict[str, Any]) -> Table:
@@ -110,21 +111,24 @@ def request_label(request: dict[str, Any]) -> Text:
     """The request's name, and under it the method and path when the name is not the path."""
     # Text, not str: names like "product_list[naive]" must not be read as rich markup.
     target = f"{request['method']} {request['path']}"
-    if request["name"] in (request["path"], target):
+    if not is_named(request["name"], request["method"], request["path"]):
         return Text(target)
     return Text.assemble(request["name"], (f"\n{target}", "dim"))
 
 
 def describe_callsite(callsite: dict[str, Any] | None) -> str:
+    """:func:`~perfaudit.wording.callsite_text` of a report's call-site dict."""
     if callsite is None:
-        return "unknown call site"
-    where = f"{callsite['file']}:{callsite['line']} in {callsite['function']}"
-    if callsite["template"]:
-        line = f":{callsite['template_line']}" if callsite["template_line"] else ""
-        template = f"template {callsite['template']}{line}"
-        # A template rendered by library code only (a generic view's) has no project line.
-        where = f"{where} ({template})" if callsite["file"] else template
-    return where
+        return callsite_text(None)
+    return callsite_text(
+        CallSite(
+            callsite["file"],
+            callsite["line"],
+            callsite["function"],
+            template=callsite["template"],
+            template_line=callsite["template_line"],
+        )
+    )
 
 
 def _shown_key(finding: dict[str, Any]) -> tuple[object, ...]:
@@ -180,10 +184,8 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
         if not request["findings"] and problem is None and not suppressed:
             continue
         target = f"{request['method']} {request['path']}"
-        # A requests-file entry without a name is named "METHOD path", a discovered route its
-        # path: say it once.
-        is_named = request["name"] not in (target, request["path"])
-        heading = f"{request['name']}  {target}" if is_named else target
+        named = is_named(request["name"], request["method"], request["path"])
+        heading = f"{request['name']}  {target}" if named else target
         console.print(Text(f"\n{heading}", "bold"))
         if problem is not None:
             console.print(problem)
@@ -214,10 +216,9 @@ def render_scan(report: dict[str, Any], console: Console) -> None:
 
 def suppressed_line(finding: dict[str, Any]) -> str:
     """``suppressed N+1 x8 sample.Book.author (config: relation=sample.Book.author)``."""
-    relation = ".".join(p for p in (finding["model"], finding["field"]) if p) or finding["table"]
     why = finding["suppression"]
     return (
-        f"suppressed {kind_label(finding['kind'])} x{finding['count']}  {relation}  "
+        f"suppressed {kind_label(finding['kind'])} x{finding['count']}  {_relation(finding)}  "
         f"({why['source']}: {why['rule']})"
     )
 

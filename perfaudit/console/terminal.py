@@ -44,9 +44,7 @@ class Terminal:
         console = Console(highlight=False, stderr=has_document_on_stdout)
         if not console.is_terminal and not os.environ.get("COLUMNS"):
             # A CI log or a pipe: rich would assume 80 columns and break every path in two.
-            console = Console(
-                highlight=False, stderr=has_document_on_stdout, width=TABLE_FILE_WIDTH
-            )
+            console.width = TABLE_FILE_WIDTH
         return cls(echo, console)
 
 

@@ -22,6 +22,7 @@ from perfaudit.wording import (
     format_ms,
     format_ratio,
     is_code,
+    is_named,
     not_audited,
     plural,
     pretty_sql,
@@ -221,5 +222,5 @@ def _request_cell(request: RequestResult) -> str:
     """The name, and under it the method and path; a discovered route's name is its path:
     said once."""
     target = code(f"{request.method} {request.path}")
-    is_named = request.name not in (request.path, f"{request.method} {request.path}")
-    return f"{code(request.name)}<br>{target}" if is_named else target
+    named = is_named(request.name, request.method, request.path)
+    return f"{code(request.name)}<br>{target}" if named else target
